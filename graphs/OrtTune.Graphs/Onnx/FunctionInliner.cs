@@ -80,9 +80,10 @@ internal static class FunctionInliner
         var rename = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < function.Input.Count; i++)
             rename[function.Input[i]] = i < call.Input.Count ? call.Input[i] : "";
-        for (int i = 0; i < function.Output.Count; i++)
-            rename[function.Output[i]] = i < call.Output.Count ? call.Output[i] : "";
         string prefix = (call.Name.Length > 0 ? call.Name : call.OpType) + "/";
+        // An output the caller omits may still be read inside the body, so it becomes a fresh internal value, not "".
+        for (int i = 0; i < function.Output.Count; i++)
+            if (i < call.Output.Count && call.Output[i].Length > 0) rename[function.Output[i]] = call.Output[i];
         string Map(string name)
         {
             if (name.Length == 0) return name;

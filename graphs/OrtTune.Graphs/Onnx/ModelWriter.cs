@@ -118,7 +118,14 @@ internal sealed class ModelWriter(ExternalDataSink? external)
             tp.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = length.ToString() });
         }
         else
-            tp.RawData = UnsafeByteOperations.UnsafeWrap(t.RawBytes);
+        {
+            var bytes = t.RawBytes;
+            // The save will replace the data file this tensor reads from, and only tensors written there are
+            // re-pointed: keep the bytes it has now, or it would later read someone else's bytes from the new file.
+            if (external is not null && t.Storage is ExternalStorage s && s.Path == external.FinalPath)
+                t.Storage = new InMemoryStorage(bytes);
+            tp.RawData = UnsafeByteOperations.UnsafeWrap(bytes);
+        }
         return tp;
     }
 

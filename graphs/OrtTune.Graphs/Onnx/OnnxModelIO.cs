@@ -60,11 +60,48 @@ public static class OnnxModelIO
         }
         catch (InvalidProtocolBufferException e)
         {
-            string what = e.Message.Contains("ended unexpectedly", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("truncated", StringComparison.OrdinalIgnoreCase)
-                ? "is truncated or corrupt" : "is not an ONNX model (it is not a valid protobuf ModelProto)";
+            string what = StartsLikeModel(bytes) ? "is truncated or corrupt" : "is not an ONNX model (it is not a valid protobuf ModelProto)";
             throw new ModelFormatException($"'{source}' {what}: {e.Message}", e);
         }
         return ModelReader.Read(proto, baseDirectory, source);
+    }
+
+    /// <summary>
+    /// True when the bytes begin as a ModelProto does: every top-level field up to the damage is a ModelProto field
+    /// with the right wire type, and ir_version (which serializers write first) is among them. Protobuf's own error
+    /// cannot tell a model cut short from a text file whose bytes happen to read as an over-long field.
+    /// </summary>
+    private static bool StartsLikeModel(ReadOnlySpan<byte> bytes)
+    {
+        bool irVersion = false;
+        int pos = 0;
+        while (pos < bytes.Length)
+        {
+            if (!TryReadVarint(bytes, ref pos, out ulong tag)) break;
+            int wireType = (tag >> 3) switch
+            {
+                1 or 5 => 0, // ir_version, model_version
+                2 or 3 or 4 or 6 or 7 or 8 or 14 or 20 or 25 => 2, // strings and messages
+                _ => -1,
+            };
+            if ((int)(tag & 7) != wireType) return false;
+            irVersion |= tag >> 3 == 1;
+            if (!TryReadVarint(bytes, ref pos, out ulong value)) break;
+            if (wireType == 2) pos = value > (ulong)(bytes.Length - pos) ? bytes.Length : pos + (int)value;
+        }
+        return irVersion;
+    }
+
+    private static bool TryReadVarint(ReadOnlySpan<byte> bytes, ref int pos, out ulong value)
+    {
+        value = 0;
+        for (int shift = 0; shift < 64 && pos < bytes.Length; shift += 7)
+        {
+            byte b = bytes[pos++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80) return true;
+        }
+        return false;
     }
 
     /// <summary>The whole model as one protobuf (no external data). Fails beyond the 2 GB protobuf limit.</summary>

@@ -24,4 +24,12 @@ public sealed record ShapeInferenceOptions
     /// with the inferred ones and must agree. Set false after changing input shapes so earlier results are replaced.
     /// </summary>
     public bool KeepDeclaredTypes { get; init; } = true;
+
+    /// <summary>
+    /// When true (the default), a Slice from 0 to a named size (cos_cache[:seq], a causal-mask buffer cut to the
+    /// sequence) is taken to stay within the axis, so the result has that named size; ONNX would clamp it to the
+    /// axis length, but every export we know of fails at runtime anyway when the name exceeds it. When false such
+    /// dims are unknown.
+    /// </summary>
+    public bool AssumeSymbolicSliceEndsInRange { get; init; } = true;
 }

@@ -1,0 +1,80 @@
+using System.Text.Json;
+
+namespace OrtTune.Cli.Tests;
+
+[TestClass]
+public sealed class InspectCommandTests
+{
+    [TestMethod]
+    public void Inspect_shows_interface_histogram_and_parameters()
+    {
+        var (code, output, error) = CliRunner.Run("inspect", CliRunner.Fixture("llama"));
+        Assert.AreEqual(0, code, error);
+        Assert.Contains("input_ids", output);
+        Assert.Contains("logits", output);
+        Assert.Contains("MatMul", output);
+        Assert.Contains("parameters:", output);
+        Assert.Contains("batch", output, "the dynamic batch dimension should be listed");
+    }
+
+    [TestMethod]
+    public void Inspect_with_batch_and_seq_makes_every_shape_static()
+    {
+        var (code, output, error) = CliRunner.Run("inspect", CliRunner.Fixture("gpt2"), "--batch", "2", "--seq", "8", "--json");
+        Assert.AreEqual(0, code, error);
+        using var doc = JsonDocument.Parse(output);
+        var root = doc.RootElement;
+        Assert.AreEqual(0, root.GetProperty("dynamicValueCount").GetInt32(), output);
+        var logits = root.GetProperty("outputs")[0];
+        Assert.AreEqual("[2, 8, 100]", logits.GetProperty("shape").GetString());
+        Assert.IsGreaterThan(0L, root.GetProperty("parameterCount").GetInt64());
+        Assert.IsFalse(root.GetProperty("opHistogram").EnumerateArray().Any(p => p.GetProperty("key").GetString() == "Shape"),
+            "shape subgraphs should be folded away after specialisation");
+    }
+
+    [TestMethod]
+    public void Inspect_counts_parameters_of_the_bert_fixture()
+    {
+        var (code, output, error) = CliRunner.Run("inspect", CliRunner.Fixture("bert_opset17"), "--json");
+        Assert.AreEqual(0, code, error);
+        using var doc = JsonDocument.Parse(output);
+        // 41 initializers in the export; the LayerNorm/bias vectors of 32 or fewer elements count as constants, not parameters.
+        long count = doc.RootElement.GetProperty("parameterCount").GetInt64();
+        long bytes = doc.RootElement.GetProperty("parameterBytes").GetInt64();
+        Assert.AreEqual(count * 4, bytes);
+        Assert.IsGreaterThan(10_000L, count);
+    }
+
+    [TestMethod]
+    public void Missing_model_is_a_clear_error()
+    {
+        var (code, _, error) = CliRunner.Run("inspect", "/nonexistent/model.onnx");
+        Assert.AreEqual(OrtTuneCli.UserError, code);
+        Assert.Contains("not found", error);
+    }
+
+    [TestMethod]
+    public void Non_onnx_file_is_a_clear_error()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"orttune-not-a-model-{Guid.NewGuid():N}.onnx");
+        File.WriteAllText(path, "this is a text file, not a model\n");
+        try
+        {
+            var (code, _, error) = CliRunner.Run("inspect", path);
+            Assert.AreEqual(OrtTuneCli.UserError, code);
+            Assert.Contains("not an ONNX model", error);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
+    public void Bad_dim_option_is_a_clear_error()
+    {
+        var (code, _, error) = CliRunner.Run("inspect", CliRunner.Fixture("gpt2"), "--dim", "batch");
+        Assert.AreEqual(OrtTuneCli.UserError, code);
+        Assert.Contains("NAME=SIZE", error);
+    }
+}

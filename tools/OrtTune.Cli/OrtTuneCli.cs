@@ -1,0 +1,48 @@
+using System.CommandLine;
+using OrtTune.Cli.Commands;
+using OrtTune.Graphs.Diagnostics;
+using Spectre.Console;
+
+namespace OrtTune.Cli;
+
+/// <summary>The `orttune` command line. <see cref="Run"/> is the whole program, callable in-process by tests.</summary>
+public static class OrtTuneCli
+{
+    /// <summary>Exit code for a user error (bad model, bad option value): the message says what to fix.</summary>
+    public const int UserError = 1;
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var console = CreateConsole(output);
+        var root = new RootCommand("OrtTune: fine-tune transformer ONNX models on the device from .NET.");
+        root.Subcommands.Add(InspectCommand.Create(console));
+        root.Subcommands.Add(SpecializeCommand.Create(console));
+        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return root.Parse(args).Invoke(config);
+        }
+        catch (OrtTuneException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return UserError;
+        }
+        catch (IOException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return UserError;
+        }
+    }
+
+    private static IAnsiConsole CreateConsole(TextWriter output)
+    {
+        bool interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+        return AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = interactive ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+    }
+}

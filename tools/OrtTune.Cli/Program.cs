@@ -1,0 +1,3 @@
+using OrtTune.Cli;
+
+return OrtTuneCli.Run(args, Console.Out, Console.Error);
