@@ -8,8 +8,6 @@ namespace OrtTune.Graphs.Analysis;
 /// </summary>
 public static class GradientPath
 {
-    /// <summary>Float initializers with more elements than this are parameters; smaller ones are constants (eps, scales).</summary>
-    public const long ParameterMinElements = 65;
 
     /// <summary>Operators whose float output is piecewise constant: a gradient path through them carries no signal.</summary>
     public static readonly IReadOnlySet<string> NonDifferentiableOps = new HashSet<string>(StringComparer.Ordinal)
@@ -17,8 +15,13 @@ public static class GradientPath
         "Floor", "Ceil", "Round", "Sign", "RandomNormalLike", "RandomUniformLike", "Bernoulli", "Multinomial",
     };
 
+    /// <summary>
+    /// A float initializer with more than one element is a parameter candidate; scalars (epsilons, scales) and data
+    /// OrtTune folded from other constants are not.
+    /// Which candidates are trained is decided later by the trainable-selection options.
+    /// </summary>
     public static bool IsParameter(Value v) =>
-        v.Initializer is { } t && t.DataType.IsFloatingPoint() && t.ElementCount >= ParameterMinElements;
+        v.Initializer is { } t && t.DataType.IsFloatingPoint() && t.ElementCount > 1 && !t.IsFolded;
 
     public static IReadOnlySet<Node> Find(Graph graph)
     {

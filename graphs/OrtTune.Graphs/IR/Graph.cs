@@ -44,8 +44,10 @@ public sealed class Graph
             {
                 var next = n.Next;
                 yield return n;
-                // If the caller removed n, continue from where it was; skip nodes removed meanwhile (they keep Next).
-                var candidate = n.Graph == this ? n.Next : next;
+                // If the caller removed n, continue from where it was: a removed node keeps its Next, so a node inserted
+                // after n before its removal is still visited. If n moved to another graph, continue from its old
+                // successor. Skip nodes removed meanwhile (they keep Next too).
+                var candidate = n.Graph is null || n.Graph == this ? n.Next : next;
                 while (candidate is not null && candidate.Graph != this) candidate = candidate.Next;
                 n = candidate;
             }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -47,6 +48,20 @@ public sealed class Tensor
     public string? DocString { get; set; }
     public List<KeyValuePair<string, string>> Metadata { get; } = [];
 
+    /// <summary>Metadata key marking a tensor OrtTune computed by constant folding (kept in the file).</summary>
+    public const string FoldedMetadataKey = "orttune.folded";
+
+    /// <summary>
+    /// True for data OrtTune computed from other constants (shape arithmetic, position tables): a constant of the
+    /// graph, never a trainable parameter, whatever its size or type.
+    /// </summary>
+    public bool IsFolded => Metadata.Any(p => p.Key == FoldedMetadataKey);
+
+    public void MarkFolded()
+    {
+        if (!IsFolded) Metadata.Add(KeyValuePair.Create(FoldedMetadataKey, "true"));
+    }
+
     public long ByteLength => DataType == DataType.String ? _strings!.Sum(s => (long)s.Length) : Storage.ByteLength;
 
     /// <summary>The raw little-endian bytes (read now if the tensor was not yet loaded).</summary>
@@ -82,7 +97,7 @@ public sealed class Tensor
 
     private void CheckElementType<T>() where T : unmanaged
     {
-        int size = Marshal.SizeOf<T>();
+        int size = Unsafe.SizeOf<T>(); // bool is 1 byte here, like ONNX bool (Marshal.SizeOf says 4)
         if (DataType.BitWidth() != size * 8 && !(DataType == DataType.Bool && size == 1))
             throw new InvalidOperationException($"Cannot view {DataType.OnnxName()} data as {typeof(T).Name}.");
     }

@@ -33,7 +33,12 @@ public sealed class ConstantFolding(ShapeInferenceOptions? options = null) : IPa
                 if (graph.Outputs.Contains(output)) continue; // Keep the graph's interface names as they are.
                 bool frontier = output.Uses.Any(u => u.Node.Graph != graph || u.Node.Outputs.Any(o => o is null || !known.ContainsKey(o)));
                 if (!frontier) continue;
-                var constant = graph.AddInitializer(graph.UniqueName(output.Name), tensor);
+                // A copy, so marking it never touches a tensor some initializer shares.
+                var data = tensor.DataType == DataType.String
+                    ? Tensor.FromStrings(tensor.Dims.ToArray(), tensor.Strings)
+                    : Tensor.FromRaw(tensor.DataType, tensor.Dims.ToArray(), tensor.RawBytes);
+                data.MarkFolded();
+                var constant = graph.AddInitializer(graph.UniqueName(output.Name), data);
                 output.ReplaceAllUsesWith(constant);
                 count++;
             }

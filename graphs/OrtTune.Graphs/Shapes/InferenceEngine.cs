@@ -47,14 +47,14 @@ internal sealed class InferenceEngine
 
     /// <summary>
     /// The constant value of <paramref name="value"/>, if known: computed earlier in this run, or an initializer that
-    /// is not a trainable parameter (integer/bool, or a float tensor of at most MaxFoldElements elements) and not
+    /// is not a trainable parameter (integer/bool, a float tensor of at most MaxFoldElements elements, or folded data) and not
     /// overridable (an initializer that is also a graph input is only a default).
     /// </summary>
     public Tensor? KnownValue(Value value)
     {
         if (_known.TryGetValue(value, out var t)) return t;
         if (value.Initializer is not { } init || _parameters.Contains(value)) return null;
-        bool parameter = init.DataType.IsFloatingPoint() && init.ElementCount > Options.MaxFoldElements;
+        bool parameter = init.DataType.IsFloatingPoint() && init.ElementCount > Options.MaxFoldElements && !init.IsFolded;
         if (parameter || value.IsGraphInput)
         {
             _parameters.Add(value);

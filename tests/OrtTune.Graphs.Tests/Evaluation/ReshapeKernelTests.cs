@@ -56,6 +56,7 @@ public sealed class ReshapeKernelTests
         CollectionAssert.AreEqual(new long[] { 1, 3 }, Ort("Squeeze", 13, [x, Tensor.Vector(-1L)]).Dims.ToArray());
         CollectionAssert.AreEqual(new long[] { 3, 1 }, Ort("Squeeze", 11, [x], Attribute.Of("axes", new long[] { 0 })).Dims.ToArray());
         CollectionAssert.AreEqual(new long[] { 3 }, Ort("Squeeze", 13, [x]).Dims.ToArray());
+        CollectionAssert.AreEqual(new long[] { 3 }, Ort("Squeeze", 13, [x, Tensor.FromArray(Array.Empty<long>(), 0)]).Dims.ToArray());
         StringAssert.Contains(Fails("Squeeze", [x, Tensor.Vector(1L)]).Message, "not 1");
     }
 

@@ -58,6 +58,33 @@ public sealed class SpecializationTests
     }
 
     [TestMethod]
+    [DynamicData(nameof(Fixtures))]
+    public void Folded_tables_are_constants_not_parameters(string fixture)
+    {
+        // At seq 64 the llama fixture's RoPE cos/sin tables (computed in-graph) fold to [64, 8] float constants.
+        var model = OnnxModelIO.Load(Path.Combine(TestPaths.FixtureModels, fixture, "model.onnx"));
+        long parameters = OrtTune.Graphs.Analysis.ModelSummary.Create(model).ParameterCount;
+        new Specialization(new SpecializationOptions { Batch = 2, Sequence = 64 }).Run(model);
+        Assert.AreEqual(parameters, OrtTune.Graphs.Analysis.ModelSummary.Create(model).ParameterCount,
+            "folding turned computed constants into parameters");
+        var dir = TestPaths.TempDirectory("folded");
+        try
+        {
+            // The mark survives saving, and a second specialisation of the saved model still sees the tables as known.
+            var path = Path.Combine(dir, "static.onnx");
+            OnnxModelIO.Save(model, path);
+            var reloaded = OnnxModelIO.Load(path);
+            Assert.AreEqual(parameters, OrtTune.Graphs.Analysis.ModelSummary.Create(reloaded).ParameterCount);
+            var again = new Specialization(new SpecializationOptions()).Run(reloaded);
+            Assert.AreEqual(model.Graph.NodeCount, reloaded.Graph.NodeCount, again.Summary);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void Named_dims_can_be_fixed_by_name()
     {
         var model = OnnxModelIO.Load(Path.Combine(TestPaths.FixtureModels, "gpt2", "model.onnx"));

@@ -1,5 +1,6 @@
 using OrtTune.Graphs.Diagnostics;
 using OrtTune.Graphs.IR;
+using Attribute = OrtTune.Graphs.IR.Attribute;
 using static OrtTune.Graphs.Tests.Shapes.ShapeAssert;
 
 namespace OrtTune.Graphs.Tests.Shapes;
@@ -106,7 +107,7 @@ public sealed class BroadcastTests
     {
         var g = new TestGraph();
         var y = g.Op("Gemm", [g.Input("a", DataType.Float, "batch", 32), g.Input("w", DataType.Float, 3, 32), g.Input("bias", DataType.Float, 3)],
-            IR.Attribute.Of("transB", 1L));
+            Attribute.Of("transB", 1L));
 
         g.Infer();
 

@@ -1,5 +1,6 @@
 using OrtTune.Graphs.Diagnostics;
 using OrtTune.Graphs.IR;
+using Attribute = OrtTune.Graphs.IR.Attribute;
 using OrtTune.Graphs.Shapes;
 using static OrtTune.Graphs.Tests.Shapes.ShapeAssert;
 
@@ -49,7 +50,7 @@ public sealed class InferenceErrorTests
     public void Rank_mismatch_is_an_error_naming_the_node()
     {
         var g = new TestGraph();
-        g.Op("Concat", [g.Input("a", DataType.Float, 2, 3), g.Input("b", DataType.Float, 2, 3, 4)], IR.Attribute.Of("axis", 0L));
+        g.Op("Concat", [g.Input("a", DataType.Float, 2, 3), g.Input("b", DataType.Float, 2, 3, 4)], Attribute.Of("axis", 0L));
 
         var e = Assert.ThrowsExactly<ShapeException>(() => g.Infer());
 
@@ -61,7 +62,7 @@ public sealed class InferenceErrorTests
     public void Out_of_range_axis_is_an_error()
     {
         var g = new TestGraph();
-        g.Op("Softmax", [g.Input("a", DataType.Float, 2, 3)], IR.Attribute.Of("axis", -3L));
+        g.Op("Softmax", [g.Input("a", DataType.Float, 2, 3)], Attribute.Of("axis", -3L));
 
         var e = Assert.ThrowsExactly<ShapeException>(() => g.Infer());
 

@@ -1,4 +1,5 @@
 using OrtTune.Graphs.IR;
+using Attribute = OrtTune.Graphs.IR.Attribute;
 using OrtTune.Graphs.Shapes;
 using static OrtTune.Graphs.Tests.Shapes.ShapeAssert;
 
@@ -59,7 +60,7 @@ public sealed class KnownValueTests
     {
         var g = new TestGraph();
         var shape = g.Ints(2, 3);
-        var filled = g.Op("ConstantOfShape", [shape], IR.Attribute.Of("value", Tensor.Vector(1.5f)));
+        var filled = g.Op("ConstantOfShape", [shape], Attribute.Of("value", Tensor.Vector(1.5f)));
         var doubled = g.Op("Add", [filled, filled]);
 
         var result = g.Infer();

@@ -13,7 +13,8 @@ internal static class ReshapeKernels
     {
         a.AtMostInputs(2);
         var x = a.Input(0);
-        long[] target = a.Has(1) ? a.Ints(a.Input(1), "shape") : a.IntsAttr("shape");
+        long[] target = a.Has(1) ? a.Ints(a.Input(1), "shape")
+            : a.Node.GetInts("shape") ?? throw a.Fail("needs a shape input (or, before opset 5, a shape attribute).");
         bool allowZero = a.Node.GetInt("allowzero", 0) != 0;
         var dims = new long[target.Length];
         int inferred = -1;
@@ -59,14 +60,14 @@ internal static class ReshapeKernels
         return WithDims(x, [TensorMath.Count(x.Dims, 0, k), TensorMath.Count(x.Dims, k, x.Rank)]);
     }
 
-    /// <summary>Squeeze: axes input (opset 13+) or attribute (older); without axes, drops every dimension of size 1.</summary>
+    /// <summary>Squeeze: axes input (opset 13+) or attribute (older); without axes (or with none), drops every dimension of size 1.</summary>
     public static Tensor Squeeze(KernelArgs a)
     {
         a.AtMostInputs(2);
         var x = a.Input(0);
         long[]? axes = a.Has(1) ? a.Ints(a.Input(1), "axes") : a.Node.GetInts("axes");
         var drop = new bool[x.Rank];
-        if (axes is null)
+        if (axes is null || axes.Length == 0)
         {
             for (int i = 0; i < x.Rank; i++) drop[i] = x.Dims[i] == 1;
         }

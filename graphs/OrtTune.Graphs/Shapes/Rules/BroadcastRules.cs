@@ -8,7 +8,7 @@ namespace OrtTune.Graphs.Shapes.Rules;
 /// </summary>
 internal static class BroadcastRules
 {
-    /// <summary>Output type of input 0 (Add, Sub, Mul, Div, Pow, Mod, PRelu, BitShift, And, Or, Xor...).</summary>
+    /// <summary>Output type of input 0 (Add, Sub, Mul, Div, Pow, Mod, PRelu, BitShift, Bitwise*).</summary>
     public static void Arithmetic(InferenceContext ctx)
     {
         var elem = ctx.InputElemType(0);
@@ -60,7 +60,7 @@ internal static class BroadcastRules
         return SymbolicInt.Known(r ? 1 : 0);
     }
 
-    /// <summary>And, Or, Xor (bool in, bool out) and Not-free logic.</summary>
+    /// <summary>And, Or, Xor: bool in, bool out.</summary>
     public static void Logical(InferenceContext ctx) => ctx.SetOutput(0, DataType.Bool, BroadcastInputs(ctx));
 
     /// <summary>Max, Min, Sum, Mean over any number of inputs.</summary>
