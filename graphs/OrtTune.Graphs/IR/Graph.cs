@@ -109,14 +109,20 @@ public sealed class Graph
             _initializers.RemoveAt(index);
             _initializers.Insert(index, newName, value);
         }
-        _names?.Add(newName);
+        Register(newName);
         value.Name = newName;
     }
 
     private void Adopt(Value value)
     {
         value.Graph = this;
-        _names?.Add(value.Name);
+        Register(value.Name);
+    }
+
+    /// <summary>Marks a name taken in the model-wide table, if UniqueName has built it (it lives on the root).</summary>
+    private void Register(string name)
+    {
+        if (name.Length > 0) Root._names?.Add(name);
     }
 
     // ---- node list -------------------------------------------------------------------------------------------
@@ -194,8 +200,10 @@ public sealed class Graph
         {
             sub.Parent = this;
             sub.OwnerNode = node;
+            // The names inside a subgraph that joins the model after the table was built are taken too.
+            if (Root._names is { } table) sub.CollectNames(table);
         }
-        if (_names is not null && node.Name.Length > 0) _names.Add(node.Name);
+        Register(node.Name);
     }
 
     private void CheckMember(Node node)
@@ -213,7 +221,11 @@ public sealed class Graph
     {
         var root = Root;
         if (root != this) return root.UniqueName(hint);
-        _names ??= CollectNames();
+        if (_names is null)
+        {
+            _names = new HashSet<string>(StringComparer.Ordinal);
+            CollectNames(_names);
+        }
         if (_names.Add(hint)) return hint;
         while (true)
         {
@@ -222,22 +234,17 @@ public sealed class Graph
         }
     }
 
-    private HashSet<string> CollectNames()
+    /// <summary>Adds every value and node name of this graph and its subgraphs to <paramref name="names"/>.</summary>
+    private void CollectNames(HashSet<string> names)
     {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        void Walk(Graph g)
+        foreach (var v in Inputs) names.Add(v.Name);
+        foreach (var v in Initializers) names.Add(v.Name);
+        foreach (var n in Nodes)
         {
-            foreach (var v in g.Inputs) names.Add(v.Name);
-            foreach (var v in g.Initializers) names.Add(v.Name);
-            foreach (var n in g.Nodes)
-            {
-                if (n.Name.Length > 0) names.Add(n.Name);
-                foreach (var o in n.Outputs) if (o is not null) names.Add(o.Name);
-                foreach (var s in n.Subgraphs) Walk(s);
-            }
+            if (n.Name.Length > 0) names.Add(n.Name);
+            foreach (var o in n.Outputs) if (o is not null) names.Add(o.Name);
+            foreach (var s in n.Subgraphs) s.CollectNames(names);
         }
-        Walk(this);
-        return names;
     }
 
     // ---- order --------------------------------------------------------------------------------------------------

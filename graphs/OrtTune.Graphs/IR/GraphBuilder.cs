@@ -8,6 +8,9 @@ public sealed class GraphBuilder(Graph graph, string namePrefix = "")
 {
     public Graph Graph { get; } = graph;
 
+    /// <summary>Called after each node is added, e.g. to infer its output types.</summary>
+    public Action<Node>? NodeAdded { get; init; }
+
     /// <summary>When set, new nodes are inserted before this node instead of appended.</summary>
     public Node? InsertionPoint { get; set; }
 
@@ -23,6 +26,7 @@ public sealed class GraphBuilder(Graph graph, string namePrefix = "")
         var outputs = Enumerable.Range(0, outputCount).Select(i => Graph.UniqueName($"{nodeName}_out{i}"));
         var node = new Node(domain, opType, inputs, outputs, attributes, nodeName);
         if (InsertionPoint is null) Graph.Append(node); else Graph.InsertBefore(InsertionPoint, node);
+        NodeAdded?.Invoke(node);
         return node.Outputs;
     }
 

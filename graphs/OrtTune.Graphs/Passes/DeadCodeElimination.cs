@@ -19,7 +19,7 @@ public sealed class DeadCodeElimination : IPass
     /// <summary>Sweeps one graph (and its subgraphs); returns the number of nodes and initializers removed.</summary>
     public static (int nodes, int initializers) Sweep(Graph graph)
     {
-        int removedNodes = 0;
+        int removedNodes = 0, removedInits = 0;
         // Walk backwards so a chain of dead nodes disappears in one sweep: removing a consumer frees its producers.
         for (var node = graph.LastNode; node is not null;)
         {
@@ -30,10 +30,14 @@ public sealed class DeadCodeElimination : IPass
                 removedNodes++;
             }
             else
-                foreach (var sub in node.Subgraphs) removedNodes += Sweep(sub).nodes;
+                foreach (var sub in node.Subgraphs)
+                {
+                    var (nodes, inits) = Sweep(sub);
+                    removedNodes += nodes;
+                    removedInits += inits;
+                }
             node = prev;
         }
-        int removedInits = 0;
         foreach (var init in graph.Initializers.ToList())
         {
             if (init.Uses.Count == 0 && !graph.Outputs.Contains(init) && !graph.Inputs.Contains(init))

@@ -86,6 +86,13 @@ internal sealed class InferenceEngine
         foreach (var node in DependencyOrder.Of(graph)) InferNode(node);
     }
 
+    public void InferSingle(Node node)
+    {
+        InferNode(node);
+        if (_unresolved.Count > 0)
+            throw new ShapeException($"Shape inference: {InferenceContext.Describe(node)}: {_unresolved[0]}");
+    }
+
     private void InferNode(Node node)
     {
         var rule = ShapeRules.Find(node.Domain, node.OpType);

@@ -19,4 +19,14 @@ public static class ShapeInference
     /// </summary>
     public static InferenceResult Run(Graph graph, IReadOnlyDictionary<string, long> opsets, ShapeInferenceOptions? options = null) =>
         new InferenceEngine(opsets, options ?? new ShapeInferenceOptions()).Run(graph);
+
+    /// <summary>
+    /// Types the outputs of one node from the types its inputs already have; used by passes that add nodes to an
+    /// inferred graph. Throws <see cref="Diagnostics.ShapeException"/> when an output shape stays incomplete.
+    /// </summary>
+    public static void InferNode(Node node, IReadOnlyDictionary<string, long> opsets)
+    {
+        var engine = new InferenceEngine(opsets, new ShapeInferenceOptions { KeepDeclaredTypes = false });
+        engine.InferSingle(node);
+    }
 }

@@ -1,0 +1,150 @@
+using OrtTune.Graphs.IR;
+using OrtTune.Graphs.Shapes;
+using Attribute = OrtTune.Graphs.IR.Attribute;
+
+namespace OrtTune.Graphs.Autodiff;
+
+/// <summary>
+/// Adds standard ONNX ops to a graph with their output types inferred on the spot, writing each op in the form the
+/// model's operator set expects (axes as attribute or input, depending on the opset). Gradient rules, losses and
+/// optimizers all build through it.
+/// </summary>
+public sealed class OpBuilder
+{
+    private readonly IReadOnlyDictionary<string, long> _opsets;
+
+    public OpBuilder(Graph graph, IReadOnlyDictionary<string, long> opsets, string namePrefix = "")
+    {
+        _opsets = opsets;
+        Opset = opsets.TryGetValue("", out var v) ? v : throw new ArgumentException("The model imports no default ONNX operator set.");
+        Builder = new GraphBuilder(graph, namePrefix) { NodeAdded = node => ShapeInference.InferNode(node, _opsets) };
+    }
+
+    public GraphBuilder Builder { get; }
+    public Graph Graph => Builder.Graph;
+
+    /// <summary>Default-domain operator set version of the model being built.</summary>
+    public long Opset { get; }
+
+    /// <summary>True when the model imports the ORT contrib domain (com.microsoft), so FusedMatMul etc. may be used.</summary>
+    public bool HasContribDomain => _opsets.ContainsKey("com.microsoft");
+
+    public Value Op(string opType, params Value?[] inputs) => Builder.Op(opType, inputs);
+    public Value Op(string opType, Value?[] inputs, params Attribute[] attributes) => Builder.Op(opType, inputs, attributes);
+    public IReadOnlyList<Value?> Multi(string domain, string opType, Value?[] inputs, int outputs, params Attribute[] attributes) =>
+        Builder.Add(domain, opType, inputs, outputs, attributes);
+
+    // ---- constants ----------------------------------------------------------------------------------------------
+
+    /// <summary>A scalar of <paramref name="type"/> (float, double or float16) holding <paramref name="value"/>.</summary>
+    public Value Scalar(double value, DataType type) => Builder.Constant(type switch
+    {
+        DataType.Float => Tensor.Scalar((float)value),
+        DataType.Double => Tensor.Scalar(value),
+        DataType.Float16 => Tensor.Scalar((Half)value),
+        DataType.Int64 => Tensor.Scalar((long)value),
+        DataType.Int32 => Tensor.Scalar((int)value),
+        _ => throw new ArgumentException($"No scalar constant of type {type.OnnxName()}."),
+    }, "c");
+
+    public Value Ints(params long[] values) => Builder.Constant(Tensor.Vector(values), "ints");
+
+    /// <summary>A tensor of zeros with the (static) shape and type of <paramref name="like"/>.</summary>
+    public Value ZerosLike(Value like)
+    {
+        var shape = StaticShape(like);
+        var zero = like.ElemType switch
+        {
+            DataType.Float => Tensor.Scalar(0f),
+            DataType.Double => Tensor.Scalar(0d),
+            DataType.Float16 => Tensor.Scalar((Half)0),
+            _ => throw new ArgumentException($"No zeros of type {like.ElemType.OnnxName()}."),
+        };
+        var single = Tensor.FromRaw(zero.DataType, [1], zero.RawBytes);
+        return Op("ConstantOfShape", [Ints(shape)], Attribute.Of("value", single));
+    }
+
+    public Value OnesLike(Value like) => Expand(Scalar(1, like.ElemType), StaticShape(like));
+
+    // ---- shape-aware helpers ------------------------------------------------------------------------------------
+
+    public static long[] StaticShape(Value v) => v.Shape is { IsStatic: true } s
+        ? s.ToArray()
+        : throw new InvalidOperationException($"'{v.Name}' has no static shape ({v.Type?.ToString() ?? "untyped"}); specialise the model first.");
+
+    public static int Rank(Value v) => StaticShape(v).Length;
+
+    public Value Reshape(Value x, params long[] shape) =>
+        StaticShape(x).SequenceEqual(shape) ? x : Op("Reshape", x, Ints(shape));
+
+    public Value Expand(Value x, long[] shape) => StaticShape(x).SequenceEqual(shape) ? x : Op("Expand", x, Ints(shape));
+
+    public Value Transpose(Value x, params long[] perm) =>
+        perm.Select((p, i) => p == i).All(b => b) ? x : Op("Transpose", [x], Attribute.Of("perm", perm));
+
+    /// <summary>Swaps the last two axes.</summary>
+    public Value TransposeLast2(Value x)
+    {
+        int r = Rank(x);
+        var perm = Enumerable.Range(0, r).Select(i => (long)i).ToArray();
+        (perm[r - 1], perm[r - 2]) = (perm[r - 2], perm[r - 1]);
+        return Transpose(x, perm);
+    }
+
+    public Value ReduceSum(Value x, long[] axes, bool keepDims)
+    {
+        if (axes.Length == 0) return x;
+        return Opset >= 13
+            ? Op("ReduceSum", [x, Ints(axes)], Attribute.Of("keepdims", keepDims ? 1L : 0L))
+            : Op("ReduceSum", [x], Attribute.Of("axes", axes), Attribute.Of("keepdims", keepDims ? 1L : 0L));
+    }
+
+    public Value ReduceMean(Value x, long[] axes, bool keepDims) => Opset >= 18
+        ? Op("ReduceMean", [x, Ints(axes)], Attribute.Of("keepdims", keepDims ? 1L : 0L))
+        : Op("ReduceMean", [x], Attribute.Of("axes", axes), Attribute.Of("keepdims", keepDims ? 1L : 0L));
+
+    public Value Unsqueeze(Value x, params long[] axes) => Opset >= 13
+        ? Op("Unsqueeze", x, Ints(axes))
+        : Op("Unsqueeze", [x], Attribute.Of("axes", axes));
+
+    public Value Squeeze(Value x, params long[] axes) => Opset >= 13
+        ? Op("Squeeze", x, Ints(axes))
+        : Op("Squeeze", [x], Attribute.Of("axes", axes));
+
+    /// <summary>
+    /// Sums <paramref name="grad"/> over the axes along which a value of shape <paramref name="target"/> was
+    /// broadcast (numpy rules) to produce it, giving a gradient of the target's shape.
+    /// </summary>
+    public Value Unbroadcast(Value grad, long[] target)
+    {
+        var shape = StaticShape(grad);
+        if (shape.SequenceEqual(target)) return grad;
+        int lead = shape.Length - target.Length;
+        var axes = new List<long>();
+        for (int i = 0; i < shape.Length; i++)
+            if (i < lead || (target[i - lead] == 1 && shape[i] != 1)) axes.Add(i);
+        var summed = ReduceSum(grad, axes.ToArray(), keepDims: true);
+        return Reshape(summed, target);
+    }
+
+    public Value Unbroadcast(Value grad, Value target) => Unbroadcast(grad, StaticShape(target));
+
+    /// <summary>a·bᵀ-style products; uses ORT's FusedMatMul where the contrib domain is imported, saving a Transpose.</summary>
+    public Value MatMul(Value a, Value b, bool transA = false, bool transB = false)
+    {
+        if (!transA && !transB) return Op("MatMul", a, b);
+        if (HasContribDomain && Rank(a) >= 2 && Rank(b) >= 2 && Rank(a) == Rank(b))
+            return Multi("com.microsoft", "FusedMatMul", [a, b], 1,
+                Attribute.Of("transA", transA ? 1L : 0L), Attribute.Of("transB", transB ? 1L : 0L), Attribute.Of("alpha", 1f))[0]!;
+        return Op("MatMul", transA ? TransposeLast2(a) : a, transB ? TransposeLast2(b) : b);
+    }
+
+    /// <summary>Adds up gradient contributions (one value is returned as is).</summary>
+    public Value Sum(IReadOnlyList<Value> values) => values.Count switch
+    {
+        0 => throw new ArgumentException("Nothing to sum."),
+        1 => values[0],
+        2 => Op("Add", values[0], values[1]),
+        _ => Op("Sum", values.ToArray()),
+    };
+}
