@@ -31,9 +31,59 @@ public static class GradientRules
         Add("ReduceMean", ReduceGradients.ReduceMean);
 
         // ---- element-wise maths, activations, normalisation, softmax, Gemm, Dropout ----
+        Add("Pow", PowGradients.Pow);
+        Add("Sqrt", UnaryMathGradients.Sqrt);
+        Add("Reciprocal", UnaryMathGradients.Reciprocal);
+        Add("Exp", UnaryMathGradients.Exp);
+        Add("Log", UnaryMathGradients.Log);
+        Add("Abs", UnaryMathGradients.Abs);
+        Add("Erf", UnaryMathGradients.Erf);
+        Add("Tanh", ActivationGradients.Tanh);
+        Add("Sigmoid", ActivationGradients.Sigmoid);
+        Add("Relu", ActivationGradients.Relu);
+        Add("LeakyRelu", ActivationGradients.LeakyRelu);
+        Add("Elu", ActivationGradients.Elu);
+        Add("Softplus", ActivationGradients.Softplus);
+        Add("Gelu", GeluGradients.Gelu);
+        Add("Max", MinMaxGradients.Max);
+        Add("Min", MinMaxGradients.Min);
+        Add("Clip", ClipGradients.Clip);
+        Add("Sum", VariadicSumGradients.Sum);
+        Add("Mean", VariadicSumGradients.Mean);
+        Add("Cast", CastGradients.Cast);
+        Add("Softmax", SoftmaxGradients.Softmax);
+        Add("LogSoftmax", SoftmaxGradients.LogSoftmax);
+        Add("LayerNormalization", LayerNormGradients.LayerNormalization);
+        Add("SimplifiedLayerNormalization", LayerNormGradients.SimplifiedLayerNormalization);
+        Add("Gemm", GemmGradients.Gemm);
+        Add("Dropout", DropoutGradients.Dropout);
+        Add("FusedMatMul", FusedMatMulGradients.FusedMatMul, "com.microsoft");
+        Add("Gelu", GeluGradients.ContribGelu, "com.microsoft");
+        Add("BiasGelu", GeluGradients.BiasGelu, "com.microsoft");
+        Add("FastGelu", GeluGradients.FastGelu, "com.microsoft");
+        Add("QuickGelu", GeluGradients.QuickGelu, "com.microsoft");
+        Add("SkipLayerNormalization", SkipLayerNormGradients.SkipLayerNormalization, "com.microsoft");
+        Add("SkipSimplifiedLayerNormalization", SkipLayerNormGradients.SkipSimplifiedLayerNormalization, "com.microsoft");
         // (end of element-wise section)
 
         // ---- data movement: reshape/transpose/slice/concat/split/gather/scatter/where ----
+        Add("Reshape", ReshapeGradients.ToInputShape);
+        Add("Flatten", ReshapeGradients.ToInputShape);
+        Add("Squeeze", ReshapeGradients.ToInputShape);
+        Add("Unsqueeze", ReshapeGradients.ToInputShape);
+        Add("Transpose", TransposeGradients.Transpose);
+        Add("Expand", ExpandTileGradients.Expand);
+        Add("Tile", ExpandTileGradients.Tile);
+        Add("Concat", ConcatSplitGradients.Concat);
+        Add("Split", ConcatSplitGradients.Split);
+        Add("Slice", SliceGradients.Slice);
+        Add("Pad", PadGradients.Pad);
+        Add("Gather", GatherGradients.Gather);
+        Add("GatherElements", GatherGradients.GatherElements);
+        Add("GatherND", GatherGradients.GatherND);
+        Add("ScatterND", ScatterGradients.ScatterND);
+        Add("ScatterElements", ScatterGradients.ScatterElements);
+        Add("Where", WhereGradients.Where);
         // (end of data-movement section)
         return t;
     }

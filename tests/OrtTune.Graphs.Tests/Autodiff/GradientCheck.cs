@@ -25,11 +25,21 @@ public sealed class GradientCheck
     /// <summary>Indices of the inputs to differentiate (graph inputs); the others become initializers.</summary>
     public required int[] Wrt { get; init; }
 
+    /// <summary>Inputs not differentiated that are still fed as graph inputs (c{i}), so a rule cannot read them as constants.</summary>
+    public int[] Fed { get; init; } = [];
+
     public Attribute[] Attributes { get; init; } = [];
     public int Outputs { get; init; } = 1;
 
     /// <summary>Outputs that enter the loss (default: every float output).</summary>
     public int[]? LossOutputs { get; init; }
+
+    /// <summary>
+    /// Evaluate each finite difference in a new ORT session. A seeded random op (Dropout with 'seed') draws the same
+    /// numbers on the first run of every session but new ones on each later run of one session, so this makes it
+    /// deterministic across the evaluations.
+    /// </summary>
+    public bool FreshSessions { get; init; }
 
     public double? Epsilon { get; init; }
     public double? RelativeTolerance { get; init; }
@@ -37,10 +47,9 @@ public sealed class GradientCheck
 
     public void Run()
     {
-        var (model, wrtNames, lossName, gradNames) = Build();
+        var (model, wrtNames, lossName, gradNames, _, _) = Build();
         var bytes = OnnxModelIO.ToBytes(model);
-        var feeds = new Dictionary<string, Tensor>();
-        for (int k = 0; k < Wrt.Length; k++) feeds[wrtNames[k]] = Inputs[Wrt[k]]!;
+        var feeds = Feeds(wrtNames);
         var analytic = OrtHarness.Run(bytes, feeds, [lossName, .. gradNames]);
 
         bool isDouble = Inputs[Wrt[0]]!.DataType == DataType.Double;
@@ -60,7 +69,8 @@ public sealed class GradientCheck
                     var copy = (double[])x.Clone();
                     copy[j] = value;
                     var shifted = new Dictionary<string, Tensor>(feeds) { [wrtNames[k]] = FromDoubles(copy, Inputs[Wrt[k]]!) };
-                    return ToDoubles(OrtHarness.Run(session, shifted, [lossName])[lossName])[0];
+                    var outputs = FreshSessions ? OrtHarness.Run(bytes, shifted, [lossName]) : OrtHarness.Run(session, shifted, [lossName]);
+                    return ToDoubles(outputs[lossName])[0];
                 }
                 double numeric = (Loss(x[j] + eps) - Loss(x[j] - eps)) / (2 * eps);
                 double tolerance = atol + rtol * Math.Abs(numeric);
@@ -70,7 +80,22 @@ public sealed class GradientCheck
         }
     }
 
-    private (Model model, string[] wrtNames, string lossName, string[] gradNames) Build()
+    /// <summary>One run of the differentiated model: the node's outputs (null where absent), the loss weight on each (null where it is not in the loss), and the input gradients in <see cref="Wrt"/> order.</summary>
+    public sealed record AnalyticRun(Tensor?[] Outputs, Tensor?[] LossWeights, Tensor[] Gradients);
+
+    /// <summary>Runs the differentiated model once, also returning the node's outputs (including any a gradient rule added).</summary>
+    public AnalyticRun RunAnalytic()
+    {
+        var (model, wrtNames, lossName, gradNames, node, weights) = Build();
+        var outputs = node.Outputs.Select(v => v?.Name).ToArray();
+        foreach (var v in node.Outputs)
+            if (v is not null && !model.Graph.Outputs.Contains(v)) model.Graph.Outputs.Add(v);
+        var feeds = Feeds(wrtNames);
+        var run = OrtHarness.Run(OnnxModelIO.ToBytes(model), feeds, [.. gradNames, .. outputs.OfType<string>()]);
+        return new AnalyticRun(outputs.Select(n => n is null ? null : run[n]).ToArray(), weights, gradNames.Select(n => run[n]).ToArray());
+    }
+
+    private (Model model, string[] wrtNames, string lossName, string[] gradNames, Node node, Tensor?[] weights) Build()
     {
         var graph = new Graph("check");
         var model = new Model(graph) { IrVersion = 8 };
@@ -87,6 +112,8 @@ public sealed class GradientCheck
                 wrtNames[k] = $"x{i}";
                 inputs[i] = graph.AddInput($"x{i}", t.Type);
             }
+            else if (Fed.Contains(i))
+                inputs[i] = graph.AddInput($"c{i}", t.Type);
             else
                 inputs[i] = graph.AddInitializer($"c{i}", t);
         }
@@ -97,13 +124,15 @@ public sealed class GradientCheck
         var ops = new OpBuilder(graph, model.OpsetImports, "loss/");
         var random = new Random(7);
         var terms = new List<Value>();
+        var lossWeights = new Tensor?[Outputs];
         foreach (int o in LossOutputs ?? Enumerable.Range(0, Outputs).Where(i => node.Outputs[i]!.ElemType.IsFloatingPoint()).ToArray())
         {
             var y = node.Outputs[o]!;
             var shape = OpBuilder.StaticShape(y);
             long n = shape.Aggregate(1L, (a, b) => a * b);
             var w = Enumerable.Range(0, (int)n).Select(_ => random.NextDouble() * 2 - 1).ToArray();
-            var weights = ops.Builder.Constant(FromDoubles(w, y.ElemType, shape), "w");
+            lossWeights[o] = FromDoubles(w, y.ElemType, shape);
+            var weights = ops.Builder.Constant(lossWeights[o]!, "w");
             var weighted = ops.Op("Mul", y, weights);
             terms.Add(ops.ReduceSum(weighted, Enumerable.Range(0, shape.Length).Select(a => (long)a).ToArray(), keepDims: false));
         }
@@ -120,7 +149,15 @@ public sealed class GradientCheck
             graph.Outputs.Add(g);
             gradNames[k] = g.Name;
         }
-        return (model, wrtNames, loss.Name, gradNames);
+        return (model, wrtNames, loss.Name, gradNames, node, lossWeights);
+    }
+
+    private Dictionary<string, Tensor> Feeds(string[] wrtNames)
+    {
+        var feeds = new Dictionary<string, Tensor>();
+        for (int k = 0; k < Wrt.Length; k++) feeds[wrtNames[k]] = Inputs[Wrt[k]]!;
+        foreach (int i in Fed) feeds[$"c{i}"] = Inputs[i]!;
+        return feeds;
     }
 
     public static double[] ToDoubles(Tensor t) => t.DataType switch
@@ -145,5 +182,13 @@ public sealed class GradientCheck
         var r = new Random(seed);
         long n = dims.Aggregate(1L, (a, b) => a * b);
         return FromDoubles(Enumerable.Range(0, (int)n).Select(_ => lo + (hi - lo) * r.NextDouble()).ToArray(), type, dims);
+    }
+
+    /// <summary>Random values with magnitudes in [lo, hi) and random signs: inputs kept away from a kink at 0.</summary>
+    public static Tensor Signed(DataType type, long[] dims, int seed, double lo = 0.2, double hi = 1)
+    {
+        var r = new Random(seed);
+        long n = dims.Aggregate(1L, (a, b) => a * b);
+        return FromDoubles(Enumerable.Range(0, (int)n).Select(_ => (r.Next(2) == 0 ? -1 : 1) * (lo + (hi - lo) * r.NextDouble())).ToArray(), type, dims);
     }
 }

@@ -1,0 +1,65 @@
+using OrtTune.Graphs.Autodiff;
+using OrtTune.Graphs.Diagnostics;
+using OrtTune.Graphs.IR;
+using OrtTune.Graphs.Losses;
+using OrtTune.Graphs.Passes;
+
+namespace OrtTune.Graphs.Training;
+
+/// <summary>
+/// Builds the portable training step: specialise the forward model to static shapes, lift the trainable parameters
+/// to graph inputs, append the loss, differentiate, and expose loss and gradients as outputs. The result is an
+/// ordinary ONNX graph that any ONNX Runtime build runs.
+/// </summary>
+public static class TrainingGraphBuilder
+{
+    public static TrainingGraph Build(Model model, TrainingGraphOptions options)
+    {
+        var graph = model.Graph;
+        // Scatter-add (the gradient of embedding lookups) needs opset 16; older exports are raised where that is safe.
+        if (model.DefaultOpset < OpsetUpgrade.DefaultTarget) new OpsetUpgrade().Run(model);
+        new Specialization(options.Shapes).Run(model);
+
+        var prediction = options.Prediction is null
+            ? graph.Outputs.FirstOrDefault() ?? throw new OrtTuneException("The model has no output to train on.")
+            : graph.Outputs.FirstOrDefault(o => o.Name == options.Prediction)
+              ?? throw new OrtTuneException($"The model has no output '{options.Prediction}'; outputs: {string.Join(", ", graph.Outputs.Select(o => o.Name))}.");
+
+        var (trainable, frozen) = options.Parameters.Split(graph);
+        var initial = ParameterInputs.Lift(graph, trainable);
+        var dataInputs = graph.Inputs.Where(v => !initial.ContainsKey(v.Name)).Select(v => v.Name).ToList();
+
+        var loss = Loss.Append(model, prediction, options.Loss);
+        dataInputs.Add(options.Loss.ResolvedLabelsName);
+        var grads = ReverseMode.Differentiate(model, loss, trainable, options.Autodiff);
+
+        var ops = new OpBuilder(graph, model.OpsetImports, "train/");
+        var gradientNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        graph.Outputs.Clear();
+        graph.Outputs.Add(loss);
+        foreach (var p in trainable)
+        {
+            var g = grads[p];
+            string name = p.Name + options.GradientSuffix;
+            // An input, or a value already exposed for another parameter (tied weights), needs its own output node.
+            if (g.Producer is null || g.IsGraphOutput) g = ops.Op("Identity", g);
+            graph.RenameValue(g, graph.UniqueName(name));
+            graph.Outputs.Add(g);
+            gradientNames[p.Name] = g.Name;
+        }
+        graph.Outputs.Add(prediction);
+        DeadCodeElimination.Sweep(graph);
+
+        return new TrainingGraph
+        {
+            Model = model,
+            LossName = loss.Name,
+            PredictionName = prediction.Name,
+            DataInputs = dataInputs,
+            Trainable = trainable.Select(p => p.Name).ToList(),
+            InitialParameters = initial,
+            Frozen = frozen.Select(p => p.Name).ToList(),
+            GradientNames = gradientNames,
+        };
+    }
+}

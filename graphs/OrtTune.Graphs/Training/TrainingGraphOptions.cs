@@ -1,0 +1,26 @@
+using OrtTune.Graphs.Autodiff;
+using OrtTune.Graphs.Losses;
+using OrtTune.Graphs.Passes;
+
+namespace OrtTune.Graphs.Training;
+
+/// <summary>How <see cref="TrainingGraphBuilder"/> turns a forward model into a training step graph.</summary>
+public sealed record TrainingGraphOptions
+{
+    /// <summary>Batch and sequence sizes (and named dims) the training graph is built for. Required.</summary>
+    public required SpecializationOptions Shapes { get; init; }
+
+    /// <summary>The loss appended to the prediction. Required.</summary>
+    public required LossOptions Loss { get; init; }
+
+    /// <summary>Name of the model output the loss reads. Default: the model's first output.</summary>
+    public string? Prediction { get; init; }
+
+    /// <summary>Which parameters train. Default: all.</summary>
+    public ParameterSelection Parameters { get; init; } = new();
+
+    public AutodiffOptions Autodiff { get; init; } = new();
+
+    /// <summary>Suffix of gradient output names, after the parameter name. Default "_grad".</summary>
+    public string GradientSuffix { get; init; } = "_grad";
+}

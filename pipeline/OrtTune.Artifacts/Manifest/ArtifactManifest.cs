@@ -1,0 +1,103 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OrtTune.Artifacts.Manifest;
+
+/// <summary>One tensor a model reads or a parameter it holds: name, ONNX element type name and static shape.</summary>
+public sealed record TensorSpec(string Name, string ElemType, long[] Shape);
+
+/// <summary>The files of an artifacts directory, relative to it.</summary>
+public sealed record ArtifactFiles
+{
+    /// <summary>Forward + loss + backward graph. Default "training_model.onnx".</summary>
+    public string Training { get; init; } = "training_model.onnx";
+    /// <summary>Forward + loss graph, parameters as inputs. Default "eval_model.onnx".</summary>
+    public string Eval { get; init; } = "eval_model.onnx";
+    /// <summary>Optimizer step graph. Default "optimizer_model.onnx".</summary>
+    public string Optimizer { get; init; } = "optimizer_model.onnx";
+    /// <summary>Initial trainable parameters (ORT flatbuffer checkpoint). Default "checkpoint".</summary>
+    public string Checkpoint { get; init; } = "checkpoint";
+}
+
+/// <summary>Optimizer settings the optimizer graph was built with (for reports and resume checks).</summary>
+public sealed record OptimizerSpec
+{
+    public string Kind { get; init; } = "adamw";
+    public double LearningRate { get; init; } = 5e-5;
+    public Dictionary<string, double> Settings { get; init; } = [];
+}
+
+/// <summary>
+/// manifest.json of an artifacts directory: what the graphs expect and how they were made. Written by `orttune
+/// prepare`, read by the runner, which refuses artifacts whose manifest does not match what it is given.
+/// </summary>
+public sealed record ArtifactManifest
+{
+    public const string FormatName = "orttune-artifacts";
+    public const int CurrentFormatVersion = 1;
+    public const string FileName = "manifest.json";
+
+    public string Format { get; init; } = FormatName;
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
+    public string CreatedBy { get; init; } = "";
+
+    /// <summary>File name of the source model and the SHA-256 of its bytes (the .onnx file), to recognise artifacts of another model.</summary>
+    public required string SourceModel { get; init; }
+    public required string SourceSha256 { get; init; }
+
+    /// <summary>Inputs the data pipeline feeds (ids, masks, labels), in graph order.</summary>
+    public required List<TensorSpec> Inputs { get; init; }
+
+    public required string LossName { get; init; }
+    public required string LossKind { get; init; }
+    public long IgnoreIndex { get; init; } = -100;
+    public required string PredictionName { get; init; }
+
+    public required List<TensorSpec> Trainable { get; init; }
+    public required List<string> Frozen { get; init; }
+
+    /// <summary>Gradient output of the training graph per trainable parameter.</summary>
+    public required Dictionary<string, string> Gradients { get; init; }
+
+    public ArtifactFiles Files { get; init; } = new();
+    public OptimizerSpec Optimizer { get; init; } = new();
+    public OptimizerBinding OptimizerBinding { get; init; } = new();
+
+    /// <summary>Settings of the rewrites applied (LoRA, TokenTune, PEMA, ...), by method name.</summary>
+    public Dictionary<string, Dictionary<string, string>> Methods { get; init; } = [];
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Writes manifest.json into <paramref name="directory"/> atomically.</summary>
+    public void Save(string directory) => AtomicFile.WriteAllText(Path.Combine(directory, FileName), ToJson());
+
+    /// <summary>Reads an artifacts directory's manifest, with clear errors for a missing, foreign or newer file.</summary>
+    public static ArtifactManifest Load(string directory)
+    {
+        var path = Path.Combine(directory, FileName);
+        if (!File.Exists(path))
+            throw new ArtifactFormatException($"'{directory}' is not an OrtTune artifacts directory: {FileName} is missing (run `orttune prepare` first).");
+        ArtifactManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<ArtifactManifest>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException e)
+        {
+            throw new ArtifactFormatException($"{path} is not a valid OrtTune manifest: {e.Message}", e);
+        }
+        if (manifest is null || manifest.Format != FormatName)
+            throw new ArtifactFormatException($"{path} is not an OrtTune manifest (format '{manifest?.Format}').");
+        if (manifest.FormatVersion > CurrentFormatVersion)
+            throw new ArtifactFormatException(
+                $"{path} has format version {manifest.FormatVersion}; this OrtTune reads up to {CurrentFormatVersion}. Update OrtTune.");
+        return manifest;
+    }
+}
