@@ -1,3 +1,4 @@
+using OrtTune.Artifacts;
 using System.Runtime.InteropServices;
 using System.Text;
 using Google.FlatBuffers;

@@ -9,10 +9,10 @@ internal static class OrtValues
     public static OrtValue Allocate(int elemType, long[] dims) =>
         OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, (TensorElementType)elemType, dims);
 
-    public static OrtValue FromHost(HostTensor t)
+    public static OrtValue FromHost(OrtTune.Artifacts.Checkpoints.NamedTensor t)
     {
-        var value = Allocate(t.ElemType, t.Dims);
-        Fill(value, t.Data);
+        var value = Allocate((int)t.ElementType, t.GetDims());
+        Fill(value, t.RawData.Span);
         return value;
     }
 

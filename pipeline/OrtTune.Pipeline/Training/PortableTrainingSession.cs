@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime;
 using OrtTune.Artifacts;
+using OrtTune.Artifacts.Checkpoints;
 using OrtTune.Artifacts.Manifest;
 using OrtTune.Pipeline.Runtime;
 
@@ -27,8 +28,8 @@ public sealed class PortableTrainingSession : IDisposable
     private readonly RunOptions _run = new();
     private int _accumulated;
 
-    private PortableTrainingSession(string directory, ArtifactManifest manifest, IEnumerable<HostTensor> parameters,
-        IEnumerable<HostTensor>? optimizerState, long step, SessionConfig config)
+    private PortableTrainingSession(string directory, ArtifactManifest manifest, IEnumerable<NamedTensor> parameters,
+        IEnumerable<NamedTensor>? optimizerState, long step, SessionConfig config)
     {
         _manifest = manifest;
         Directory = directory;
@@ -42,12 +43,12 @@ public sealed class PortableTrainingSession : IDisposable
         {
             if (!given.TryGetValue(spec.Name, out var p))
                 throw new ArtifactFormatException($"No initial value for trainable parameter '{spec.Name}'.");
-            if (!p.Dims.SequenceEqual(spec.Shape))
+            if (!p.GetDims().SequenceEqual(spec.Shape))
                 throw new ArtifactFormatException(
-                    $"Parameter '{spec.Name}' has shape [{string.Join(",", p.Dims)}] but the artifacts expect [{string.Join(",", spec.Shape)}]: the parameters come from another model.");
+                    $"Parameter '{spec.Name}' has shape [{string.Join(",", p.GetDims())}] but the artifacts expect [{string.Join(",", spec.Shape)}]: the parameters come from another model.");
             _parameters[spec.Name] = OrtValues.FromHost(p);
-            _gradients[spec.Name] = OrtValues.Allocate(p.ElemType, p.Dims);
-            _scratch[spec.Name] = OrtValues.Allocate(p.ElemType, p.Dims);
+            _gradients[spec.Name] = OrtValues.Allocate((int)p.ElementType, p.GetDims());
+            _scratch[spec.Name] = OrtValues.Allocate((int)p.ElementType, p.GetDims());
         }
         var savedState = (optimizerState ?? []).ToDictionary(s => s.Name, StringComparer.Ordinal);
         foreach (var slot in manifest.OptimizerBinding.Slots)
@@ -57,13 +58,13 @@ public sealed class PortableTrainingSession : IDisposable
             foreach (var state in slot.States)
             {
                 var value = OrtValues.Allocate((int)info.ElementDataType, info.Shape);
-                if (savedState.TryGetValue(state, out var saved)) OrtValues.Fill(value, saved.Data);
+                if (savedState.TryGetValue(state, out var saved)) OrtValues.Fill(value, saved.RawData.Span);
                 else OrtValues.Zero(value);
                 _states[state] = value;
             }
         }
         foreach (var input in manifest.Inputs)
-            _data[input.Name] = OrtValues.Allocate(ElementTypes.FromName(input.ElemType), input.Shape);
+            _data[input.Name] = OrtValues.Allocate((int)ElementTypes.FromName(input.ElemType), input.Shape);
 
         _loss = OrtValues.Allocate(1, []);
         _evalLoss = OrtValues.Allocate(1, []);
@@ -87,8 +88,8 @@ public sealed class PortableTrainingSession : IDisposable
     }
 
     /// <summary>Opens an artifacts directory with the given initial parameters (and optimizer state, when resuming).</summary>
-    public static PortableTrainingSession Open(string directory, IEnumerable<HostTensor> parameters,
-        IEnumerable<HostTensor>? optimizerState = null, long step = 0, SessionConfig? config = null) =>
+    public static PortableTrainingSession Open(string directory, IEnumerable<NamedTensor> parameters,
+        IEnumerable<NamedTensor>? optimizerState = null, long step = 0, SessionConfig? config = null) =>
         new(directory, ArtifactManifest.Load(directory), parameters, optimizerState, step, config ?? new SessionConfig());
 
     public string Directory { get; }
@@ -104,7 +105,7 @@ public sealed class PortableTrainingSession : IDisposable
     public float? LastGradNorm { get; private set; }
 
     /// <summary>Forward and backward on one batch; gradients add up over calls until <see cref="OptimizerStep"/>.</summary>
-    public float TrainStep(IReadOnlyList<HostTensor> batch)
+    public float TrainStep(IReadOnlyList<NamedTensor> batch)
     {
         Feed(batch);
         if (_accumulated == 0)
@@ -135,7 +136,7 @@ public sealed class PortableTrainingSession : IDisposable
     }
 
     /// <summary>Loss and prediction of the eval graph on one batch; parameters are read, not changed.</summary>
-    public (float loss, float[] prediction) Evaluate(IReadOnlyList<HostTensor> batch)
+    public (float loss, float[] prediction) Evaluate(IReadOnlyList<NamedTensor> batch)
     {
         Feed(batch);
         _eval.RunWithBinding(_run, _evalBinding);
@@ -146,30 +147,30 @@ public sealed class PortableTrainingSession : IDisposable
     public ReadOnlySpan<float> LastPrediction => _prediction.GetTensorDataAsSpan<float>();
 
     /// <summary>Copies of the current parameters (for checkpoints and export).</summary>
-    public IReadOnlyList<HostTensor> Parameters() => Snapshot(_parameters);
+    public IReadOnlyList<NamedTensor> Parameters() => Snapshot(_parameters);
 
     /// <summary>Copies of the optimizer state tensors, by optimizer input name.</summary>
-    public IReadOnlyList<HostTensor> OptimizerState() => Snapshot(_states);
+    public IReadOnlyList<NamedTensor> OptimizerState() => Snapshot(_states);
 
     /// <summary>Copies of the gradients computed by the last <see cref="TrainStep"/> (summed over pending micro-batches).</summary>
-    public IReadOnlyList<HostTensor> Gradients() => Snapshot(_gradients);
+    public IReadOnlyList<NamedTensor> Gradients() => Snapshot(_gradients);
 
-    private static List<HostTensor> Snapshot(Dictionary<string, OrtValue> values) => values.Select(p =>
+    private static List<NamedTensor> Snapshot(Dictionary<string, OrtValue> values) => values.Select(p =>
     {
         var info = p.Value.GetTensorTypeAndShape();
-        return new HostTensor(p.Key, (int)info.ElementDataType, info.Shape, OrtValues.Bytes(p.Value));
+        return NamedTensor.FromRawData(p.Key, (TensorElementType)(int)info.ElementDataType, info.Shape, OrtValues.Bytes(p.Value));
     }).ToList();
 
-    private void Feed(IReadOnlyList<HostTensor> batch)
+    private void Feed(IReadOnlyList<NamedTensor> batch)
     {
         foreach (var t in batch)
         {
             if (!_data.TryGetValue(t.Name, out var target))
                 throw new ArgumentException($"The artifacts have no input '{t.Name}'; inputs: {string.Join(", ", _data.Keys)}.");
             var spec = _manifest.Inputs.First(i => i.Name == t.Name);
-            if (!t.Dims.SequenceEqual(spec.Shape))
-                throw new ArgumentException($"Input '{t.Name}' has shape [{string.Join(",", t.Dims)}]; the artifacts were prepared for [{string.Join(",", spec.Shape)}].");
-            OrtValues.Fill(target, t.Data);
+            if (!t.GetDims().SequenceEqual(spec.Shape))
+                throw new ArgumentException($"Input '{t.Name}' has shape [{string.Join(",", t.GetDims())}]; the artifacts were prepared for [{string.Join(",", spec.Shape)}].");
+            OrtValues.Fill(target, t.RawData.Span);
         }
         if (batch.Count != _data.Count)
         {

@@ -1,3 +1,4 @@
+using OrtTune.Artifacts;
 using OrtTune.Artifacts.Checkpoints;
 
 namespace OrtTune.Artifacts.Tests.Checkpoints;

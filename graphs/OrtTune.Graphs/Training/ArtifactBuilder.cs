@@ -1,0 +1,145 @@
+using System.Security.Cryptography;
+using OrtTune.Artifacts;
+using OrtTune.Artifacts.Checkpoints;
+using OrtTune.Artifacts.Manifest;
+using OrtTune.Graphs.Diagnostics;
+using OrtTune.Graphs.IR;
+using OrtTune.Graphs.Losses;
+using OrtTune.Graphs.Onnx;
+using OrtTune.Graphs.Optimizers;
+using OrtTune.Graphs.Passes;
+
+namespace OrtTune.Graphs.Training;
+
+/// <summary>
+/// Writes an artifacts directory for the portable backend: training_model.onnx (forward + loss + backward),
+/// eval_model.onnx (forward + loss), optimizer_model.onnx, checkpoint (initial trainable parameters, ORT flatbuffer
+/// format) and manifest.json. Every file is written atomically; the manifest goes last, so a directory with a
+/// manifest is complete.
+/// </summary>
+public static class ArtifactBuilder
+{
+    public static ArtifactManifest Build(string modelPath, string outputDirectory, ArtifactOptions options, IProgress<string>? progress = null)
+    {
+        var source = Path.GetFullPath(modelPath);
+        Directory.CreateDirectory(outputDirectory);
+        var files = new ArtifactFiles();
+
+        progress?.Report("building the training graph");
+        var training = TrainingGraphBuilder.Build(OnnxModelIO.Load(source), new TrainingGraphOptions
+        {
+            Shapes = options.Shapes,
+            Loss = options.Loss,
+            Parameters = options.Parameters,
+            Prediction = options.Prediction,
+        });
+        var model = training.Model;
+        model.ProducerName = "OrtTune";
+        OnnxModelIO.Save(model, Path.Combine(outputDirectory, files.Training));
+
+        progress?.Report("building the eval graph");
+        var eval = BuildEval(source, options, training);
+        OnnxModelIO.Save(eval, Path.Combine(outputDirectory, files.Eval));
+
+        progress?.Report("building the optimizer graph");
+        var parameters = training.Trainable.Select(n => new OptimizerParameter(n, training.InitialParameters[n].DataType,
+            training.InitialParameters[n].Dims.ToArray())).ToList();
+        var optimizer = options.Optimizer switch
+        {
+            AdamWOptions adam => AdamW.Build(parameters, adam),
+            SgdOptions sgd => Sgd.Build(parameters, sgd),
+            _ => throw new OrtTuneException($"Unsupported optimizer options {options.Optimizer.GetType().Name}."),
+        };
+        OnnxModelIO.Save(optimizer.Model, Path.Combine(outputDirectory, files.Optimizer));
+
+        progress?.Report("writing the checkpoint");
+        var checkpoint = new TrainingCheckpoint
+        {
+            TrainableParameters = training.Trainable.Select(n => ToNamed(n, training.InitialParameters[n])).ToList(),
+        };
+        CheckpointWriter.Write(checkpoint, Path.Combine(outputDirectory, files.Checkpoint));
+
+        var graph = model.Graph;
+        var manifest = new ArtifactManifest
+        {
+            CreatedBy = $"OrtTune {typeof(ArtifactBuilder).Assembly.GetName().Version}",
+            SourceModel = Path.GetFileName(source),
+            SourceSha256 = Sha256(source),
+            Inputs = training.DataInputs.Select(n => Spec(graph.Inputs.First(v => v.Name == n))).ToList(),
+            LossName = training.LossName,
+            LossKind = options.Loss.Kind.ToString(),
+            IgnoreIndex = options.Loss.IgnoreIndex,
+            PredictionName = training.PredictionName,
+            Trainable = training.Trainable.Select(n => Spec(graph.Inputs.First(v => v.Name == n))).ToList(),
+            Frozen = training.Frozen.ToList(),
+            Gradients = new Dictionary<string, string>(training.GradientNames),
+            Files = files,
+            Optimizer = new OptimizerSpec
+            {
+                Kind = options.Optimizer is SgdOptions ? "sgd" : "adamw",
+                LearningRate = options.LearningRate,
+                Settings = Settings(options.Optimizer),
+            },
+            OptimizerBinding = Binding(optimizer, options.Optimizer),
+        };
+        manifest.Save(outputDirectory);
+        return manifest;
+    }
+
+    /// <summary>Forward + loss with the same trainable parameters lifted to inputs, so one set of tensors feeds both graphs.</summary>
+    private static Model BuildEval(string source, ArtifactOptions options, TrainingGraph training)
+    {
+        var model = OnnxModelIO.Load(source);
+        if (model.DefaultOpset < OpsetUpgrade.DefaultTarget) new OpsetUpgrade().Run(model);
+        new Specialization(options.Shapes).Run(model);
+        var graph = model.Graph;
+        var prediction = graph.Outputs.First(o => o.Name == training.PredictionName);
+        ParameterInputs.Lift(graph, training.Trainable.Select(n => graph.FindInitializer(n)!));
+        var loss = Loss.Append(model, prediction, options.Loss);
+        graph.Outputs.Clear();
+        graph.Outputs.Add(loss);
+        graph.Outputs.Add(prediction);
+        DeadCodeElimination.Sweep(graph);
+        model.ProducerName = "OrtTune";
+        return model;
+    }
+
+    private static OptimizerBinding Binding(OptimizerModel optimizer, OptimizerOptions options)
+    {
+        // ORT's checkpoint names optimizer state momentum0/momentum1; keep those names so one checkpoint serves both backends.
+        string CheckpointName(string state) => state switch
+        {
+            var s when s.EndsWith(".exp_avg", StringComparison.Ordinal) || s.EndsWith(".momentum_buffer", StringComparison.Ordinal) => OptimizerGroup.FirstMomentName,
+            var s when s.EndsWith(".exp_avg_sq", StringComparison.Ordinal) => OptimizerGroup.SecondMomentName,
+            _ => state,
+        };
+        var inputs = optimizer.Model.Graph.Inputs.Select(v => v.Name).ToHashSet();
+        return new OptimizerBinding
+        {
+            LearningRate = OptimizerNames.LearningRate,
+            Step = OptimizerNames.Step,
+            GradScale = inputs.Contains(OptimizerNames.GradScale) ? OptimizerNames.GradScale : null,
+            GradNorm = optimizer.HasGradNorm ? OptimizerNames.GradNorm : null,
+            Slots = optimizer.Slots.Select(s => new OptimizerSlotSpec(s.Parameter, s.Gradient, s.States.ToList(),
+                s.UpdatedParameter, s.UpdatedStates.ToList(), s.States.Select(CheckpointName).ToList())).ToList(),
+        };
+    }
+
+    private static Dictionary<string, double> Settings(OptimizerOptions options) => options switch
+    {
+        AdamWOptions a => new() { ["beta1"] = a.Beta1, ["beta2"] = a.Beta2, ["epsilon"] = a.Epsilon, ["weightDecay"] = a.WeightDecay, ["maxGradNorm"] = a.MaxGradNorm ?? 0 },
+        SgdOptions s => new() { ["momentum"] = s.Momentum, ["dampening"] = s.Dampening, ["nesterov"] = s.Nesterov ? 1 : 0, ["weightDecay"] = s.WeightDecay, ["maxGradNorm"] = s.MaxGradNorm ?? 0 },
+        _ => [],
+    };
+
+    private static TensorSpec Spec(Value v) => new(v.Name, v.ElemType.OnnxName(), Autodiff.OpBuilder.StaticShape(v));
+
+    internal static NamedTensor ToNamed(string name, Tensor t) =>
+        NamedTensor.FromRawData(name, (TensorElementType)(int)t.DataType, t.Dims.ToArray(), t.RawBytes);
+
+    private static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+}

@@ -1,0 +1,27 @@
+using OrtTune.Graphs.Losses;
+using OrtTune.Graphs.Optimizers;
+using OrtTune.Graphs.Passes;
+
+namespace OrtTune.Graphs.Training;
+
+/// <summary>What `orttune prepare` builds: shapes, loss, trainable parameters and optimizer.</summary>
+public sealed record ArtifactOptions
+{
+    /// <summary>Batch and sequence sizes the artifacts are built for. Required.</summary>
+    public required SpecializationOptions Shapes { get; init; }
+
+    /// <summary>The loss. Required.</summary>
+    public required LossOptions Loss { get; init; }
+
+    /// <summary>Which parameters train. Default: all.</summary>
+    public ParameterSelection Parameters { get; init; } = new();
+
+    /// <summary>The optimizer graph: <see cref="AdamWOptions"/> (default) or <see cref="SgdOptions"/>.</summary>
+    public OptimizerOptions Optimizer { get; init; } = new AdamWOptions();
+
+    /// <summary>Learning rate recorded in the manifest and checkpoint as the run's starting value. Default 5e-5.</summary>
+    public double LearningRate { get; init; } = 5e-5;
+
+    /// <summary>Name of the model output the loss reads. Default: the first output.</summary>
+    public string? Prediction { get; init; }
+}
