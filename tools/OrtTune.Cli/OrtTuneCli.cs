@@ -17,6 +17,8 @@ public static class OrtTuneCli
         var root = new RootCommand("OrtTune: fine-tune transformer ONNX models on the device from .NET.");
         root.Subcommands.Add(InspectCommand.Create(console));
         root.Subcommands.Add(SpecializeCommand.Create(console));
+        root.Subcommands.Add(PrepareCommand.Create(console));
+        root.Subcommands.Add(TrainCommand.Create(console));
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {
@@ -27,7 +29,9 @@ public static class OrtTuneCli
             error.WriteLine($"error: {e.Message}");
             return UserError;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or InvalidDataException or OrtTune.Artifacts.ArtifactFormatException
+                                       or OrtTune.Artifacts.Checkpoints.CheckpointFormatException or OrtTune.Pipeline.Training.DivergedException
+                                       or OrtTune.Pipeline.Runtime.DeviceUnavailableException)
         {
             error.WriteLine($"error: {e.Message}");
             return UserError;

@@ -50,6 +50,8 @@ public static class ArtifactBuilder
             SgdOptions sgd => Sgd.Build(parameters, sgd),
             _ => throw new OrtTuneException($"Unsupported optimizer options {options.Optimizer.GetType().Name}."),
         };
+        // The runner always feeds grad_scale; as a plain input (no default initializer) ORT neither warns nor loses folding.
+        if (optimizer.Model.Graph.FindInitializer(OptimizerNames.GradScale) is { } gradScale) optimizer.Model.Graph.RemoveInitializer(gradScale);
         OnnxModelIO.Save(optimizer.Model, Path.Combine(outputDirectory, files.Optimizer));
 
         progress?.Report("writing the checkpoint");

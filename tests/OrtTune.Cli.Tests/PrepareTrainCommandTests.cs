@@ -1,0 +1,75 @@
+namespace OrtTune.Cli.Tests;
+
+[TestClass]
+public sealed class PrepareTrainCommandTests
+{
+    private string _dir = "";
+
+    [TestInitialize]
+    public void Setup() => _dir = Path.Combine(Path.GetTempPath(), "orttune-cli-train-" + Guid.NewGuid().ToString("N")[..8]);
+
+    [TestCleanup]
+    public void Cleanup()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    [TestMethod]
+    public void Prepare_then_train_on_npy_data_then_resume()
+    {
+        var artifacts = Path.Combine(_dir, "artifacts");
+        var (code, output, error) = CliRunner.Run("prepare", CliRunner.Fixture("llama"), "--out", artifacts,
+            "--batch", "2", "--seq", "8", "--loss", "causal-lm", "--lr", "1e-3");
+        Assert.AreEqual(0, code, error);
+        Assert.Contains("input_ids[2,8]", output);
+        foreach (var f in new[] { "manifest.json", "training_model.onnx", "eval_model.onnx", "optimizer_model.onnx", "checkpoint" })
+            Assert.IsTrue(File.Exists(Path.Combine(artifacts, f)), f);
+
+        // The fixture's reference batch as the data folder; a causal LM's labels are its input ids.
+        var data = Directory.CreateDirectory(Path.Combine(_dir, "data")).FullName;
+        File.Copy(CliRunner.Fixture("llama", "inputs_input_ids.npy"), Path.Combine(data, "input_ids.npy"));
+        File.Copy(CliRunner.Fixture("llama", "inputs_input_ids.npy"), Path.Combine(data, "labels.npy"));
+        (code, output, error) = CliRunner.Run("train", artifacts, "--data", data, "--steps", "6");
+        Assert.AreEqual(0, code, error);
+        Assert.Contains("done after step 6", output);
+        var checkpoint = Path.Combine(artifacts, "checkpoints", "last");
+        Assert.IsTrue(File.Exists(checkpoint));
+
+        (code, output, error) = CliRunner.Run("train", artifacts, "--data", data, "--steps", "2", "--resume", checkpoint);
+        Assert.AreEqual(0, code, error);
+        Assert.Contains("done after step 8", output);
+    }
+
+    [TestMethod]
+    public void Train_errors_are_clear()
+    {
+        var (code, _, error) = CliRunner.Run("train", _dir, "--synthetic", "--vocab", "100");
+        Assert.AreEqual(OrtTuneCli.UserError, code);
+        Assert.Contains("manifest.json is missing", error);
+
+        var artifacts = Path.Combine(_dir, "artifacts");
+        Assert.AreEqual(0, CliRunner.Run("prepare", CliRunner.Fixture("gpt2"), "--out", artifacts, "--batch", "2", "--seq", "8", "--loss", "causal-lm").exitCode);
+        (code, _, error) = CliRunner.Run("train", artifacts, "--data", Path.Combine(_dir, "nothing-here"));
+        Assert.AreEqual(OrtTuneCli.UserError, code);
+        Assert.Contains("does not exist", error);
+        var empty = Directory.CreateDirectory(Path.Combine(_dir, "empty")).FullName;
+        (code, _, error) = CliRunner.Run("train", artifacts, "--data", empty);
+        Assert.AreEqual(OrtTuneCli.UserError, code);
+        Assert.Contains("input_ids.npy", error);
+        (code, _, error) = CliRunner.Run("train", artifacts, "--synthetic");
+        Assert.AreEqual(OrtTuneCli.UserError, code);
+        Assert.Contains("--vocab", error);
+    }
+
+    [TestMethod]
+    public void Prepare_errors_are_clear()
+    {
+        var (code, _, error) = CliRunner.Run("prepare", CliRunner.Fixture("gpt2"), "--out", _dir, "--batch", "2", "--seq", "8", "--loss", "hinge");
+        Assert.AreEqual(OrtTuneCli.UserError, code);
+        Assert.Contains("--loss must be", error);
+        (code, _, error) = CliRunner.Run("prepare", CliRunner.Fixture("gpt2"), "--out", _dir, "--batch", "2", "--seq", "8", "--loss", "causal-lm", "--train", "nothing.matches*");
+        Assert.AreEqual(OrtTuneCli.UserError, code);
+        Assert.Contains("No parameter is left to train", error);
+        Assert.IsFalse(File.Exists(Path.Combine(_dir, "manifest.json")), "a failed prepare must not leave a manifest");
+    }
+}

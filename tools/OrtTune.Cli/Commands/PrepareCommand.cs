@@ -1,0 +1,76 @@
+using System.CommandLine;
+using OrtTune.Graphs.Diagnostics;
+using OrtTune.Graphs.Losses;
+using OrtTune.Graphs.Optimizers;
+using OrtTune.Graphs.Training;
+using Spectre.Console;
+
+namespace OrtTune.Cli.Commands;
+
+/// <summary>`orttune prepare MODEL --out DIR --batch B --seq S --loss KIND`: write training artifacts.</summary>
+internal static class PrepareCommand
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var model = new Argument<FileInfo>("model") { Description = "The exported ONNX model (external data is read from its folder)." };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Artifacts directory to write.", Required = true };
+        var loss = new Option<string>("--loss")
+        {
+            Description = "classification (logits [B,C] vs labels [B]), causal-lm (next-token, labels [B,S]), mse or bce.",
+            Required = true,
+        };
+        var train = new Option<string>("--train") { Description = "Comma-separated globs of parameters to train. Default: all.", DefaultValueFactory = _ => "*" };
+        var freeze = new Option<string?>("--freeze") { Description = "Comma-separated globs of parameters to keep frozen, e.g. 'fc,fs,*.bias'." };
+        var optimizer = new Option<string>("--optimizer") { Description = "adamw (default) or sgd.", DefaultValueFactory = _ => "adamw" };
+        var lr = new Option<double>("--lr") { Description = "Starting learning rate recorded in the artifacts. Default 5e-5.", DefaultValueFactory = _ => 5e-5 };
+        var weightDecay = new Option<double?>("--weight-decay") { Description = "Decoupled weight decay (AdamW default 0.01, SGD 0)." };
+        var clip = new Option<double?>("--max-grad-norm") { Description = "Clip the global gradient norm to this value. Default: no clipping." };
+        var prediction = new Option<string?>("--prediction") { Description = "Model output the loss reads. Default: the first output." };
+        var shapes = new ShapeOptions();
+        var command = new Command("prepare", "Write training artifacts: training, eval and optimizer graphs, checkpoint and manifest.");
+        command.Arguments.Add(model);
+        foreach (var o in new Option[] { output, loss, train, freeze, optimizer, lr, weightDecay, clip, prediction }) command.Options.Add(o);
+        shapes.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var specialization = shapes.Read(parse, requireStatic: true)
+                ?? throw new OrtTuneException("prepare needs the training shapes: --batch and --seq (or --dim NAME=SIZE).");
+            var kind = parse.GetValue(loss) switch
+            {
+                "classification" => LossKind.SequenceClassificationCrossEntropy,
+                "causal-lm" => LossKind.CausalLMCrossEntropy,
+                "mse" => LossKind.MeanSquaredError,
+                "bce" => LossKind.BinaryCrossEntropyWithLogits,
+                var other => throw new OrtTuneException($"--loss must be classification, causal-lm, mse or bce, got '{other}'."),
+            };
+            double? wd = parse.GetValue(weightDecay);
+            double? maxNorm = parse.GetValue(clip);
+            OptimizerOptions optimizerOptions = parse.GetValue(optimizer) switch
+            {
+                "adamw" => new AdamWOptions { WeightDecay = wd ?? 0.01, MaxGradNorm = maxNorm, ReportGradNorm = true },
+                "sgd" => new SgdOptions { WeightDecay = wd ?? 0, MaxGradNorm = maxNorm, ReportGradNorm = true },
+                var other => throw new OrtTuneException($"--optimizer must be adamw or sgd, got '{other}'."),
+            };
+            var options = new ArtifactOptions
+            {
+                Shapes = specialization,
+                Loss = new LossOptions(kind),
+                Parameters = new ParameterSelection { Train = Globs(parse.GetValue(train)), Freeze = Globs(parse.GetValue(freeze)) },
+                Optimizer = optimizerOptions,
+                LearningRate = parse.GetValue(lr),
+                Prediction = parse.GetValue(prediction),
+            };
+            var dir = parse.GetValue(output)!.FullName;
+            var manifest = console.Status().Start("preparing", ctx =>
+                ArtifactBuilder.Build(parse.GetValue(model)!.FullName, dir, options, new Progress<string>(s => ctx.Status(s))));
+            long count = manifest.Trainable.Sum(t => t.Shape.Aggregate(1L, (a, b) => a * b));
+            console.MarkupLine($"wrote {Markup.Escape(dir)}: {manifest.Trainable.Count} trainable tensors ({count:N0} values), " +
+                               $"{manifest.Frozen.Count} frozen; inputs {Markup.Escape(string.Join(", ", manifest.Inputs.Select(i => $"{i.Name}[{string.Join(",", i.Shape)}]")))}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static string[] Globs(string? list) =>
+        (list ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
