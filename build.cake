@@ -1,5 +1,5 @@
 // Build targets for OrtTune; run with `dotnet tool restore && dotnet cake --target=NAME`.
-// Targets users can copy into their own builds come with later work (Artifacts, Train, Export, Bench).
+// Artifacts and Train are meant to be copied into other builds: they only call the `orttune` command.
 var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
 var artifacts = Directory("./artifacts");
@@ -39,6 +39,56 @@ Task("Inspect")
         if (HasArgument("seq")) args += $" --seq {Argument<int>("seq")}";
         var exit = StartProcess("dotnet", new ProcessSettings { Arguments = args });
         if (exit != 0) throw new Exception($"orttune inspect failed (exit code {exit}).");
+    });
+
+// Runs the orttune command from this repository's build output.
+void Orttune(string arguments)
+{
+    var exit = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = $"tools/OrtTune.Cli/bin/{configuration}/net10.0/orttune.dll {arguments}",
+    });
+    if (exit != 0) throw new Exception($"orttune {arguments.Split(' ')[0]} failed (exit code {exit}).");
+}
+
+Task("Artifacts")
+    .Description("orttune prepare: --model=PATH --out=DIR --batch=B --seq=S --loss=classification|causal-lm|mse|bce [--freeze=GLOBS] [--lr=X].")
+    .IsDependentOn("Build")
+    .Does(() =>
+    {
+        var args = $"prepare \"{Argument<string>("model")}\" --out \"{Argument<string>("out")}\" --batch {Argument<int>("batch")} " +
+                   $"--seq {Argument<int>("seq")} --loss {Argument<string>("loss")}";
+        if (HasArgument("freeze")) args += $" --freeze \"{Argument<string>("freeze")}\"";
+        if (HasArgument("lr")) args += $" --lr {Argument<string>("lr")}";
+        Orttune(args);
+    });
+
+Task("Train")
+    .Description("orttune train: --artifacts=DIR (--data=FOLDER | --vocab=V for synthetic batches) [--steps=N] [--resume=CKPT].")
+    .IsDependentOn("Build")
+    .Does(() =>
+    {
+        var args = $"train \"{Argument<string>("artifacts")}\" --steps {Argument("steps", 10)}";
+        args += HasArgument("data") ? $" --data \"{Argument<string>("data")}\"" : $" --synthetic --vocab {Argument<long>("vocab")}";
+        if (HasArgument("resume")) args += $" --resume \"{Argument<string>("resume")}\"";
+        Orttune(args);
+    });
+
+Task("Demo")
+    .Description("The main job: inspect a transformer export, prepare training artifacts and train them on its reference batch.")
+    .IsDependentOn("Build")
+    .Does(() =>
+    {
+        var fixture = "tests/fixtures/models/llama";
+        var outDir = MakeAbsolute(Directory("out/demo"));
+        CleanDirectory(outDir);
+        CreateDirectory(outDir.Combine("data"));
+        // The fixture's reference batch; a causal LM learns its own next tokens, so the ids are also the labels.
+        CopyFile($"{fixture}/inputs_input_ids.npy", outDir.Combine("data").CombineWithFilePath("input_ids.npy"));
+        CopyFile($"{fixture}/inputs_input_ids.npy", outDir.Combine("data").CombineWithFilePath("labels.npy"));
+        Orttune($"inspect {fixture}/model.onnx --batch 2 --seq 8");
+        Orttune($"prepare {fixture}/model.onnx --out \"{outDir}/artifacts\" --batch 2 --seq 8 --loss causal-lm --lr 1e-3");
+        Orttune($"train \"{outDir}/artifacts\" --data \"{outDir}/data\" --steps 30");
     });
 
 Task("Default").IsDependentOn("Test");
