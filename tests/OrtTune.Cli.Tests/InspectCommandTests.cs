@@ -79,3 +79,46 @@ public sealed class InspectCommandTests
         Assert.Contains("NAME=SIZE", error);
     }
 }
+
+[TestClass]
+public sealed class InspectGradientReportTests
+{
+    [TestMethod]
+    public void Every_fixture_op_on_the_gradient_path_has_a_rule()
+    {
+        foreach (var fixture in new[] { "bert_opset14", "bert_opset17", "gpt2", "llama" })
+        {
+            var (code, output, error) = CliRunner.Run("inspect", CliRunner.Fixture(fixture), "--json");
+            Assert.AreEqual(0, code, error);
+            using var doc = System.Text.Json.JsonDocument.Parse(output);
+            Assert.AreEqual(0, doc.RootElement.GetProperty("problems").GetArrayLength(), $"{fixture}: {output}");
+        }
+    }
+
+    [TestMethod]
+    public void An_op_without_a_rule_is_named_with_its_node()
+    {
+        // A float initializer through TopK (no gradient rule) to the output: inspect must point at that node.
+        var path = Path.Combine(Path.GetTempPath(), $"orttune-norule-{Guid.NewGuid():N}.onnx");
+        var graph = new OrtTune.Graphs.IR.Graph("g");
+        var model = new OrtTune.Graphs.IR.Model(graph);
+        model.OpsetImports[""] = 17;
+        var w = graph.AddInitializer("w", OrtTune.Graphs.IR.Tensor.FromArray(new float[] { 3, 1, 2, 5 }, 4));
+        var k = graph.AddInitializer("k", OrtTune.Graphs.IR.Tensor.Vector(2L));
+        var node = new OrtTune.Graphs.IR.Node("", "TopK", [w, k], ["values", "indices"], null, "the_topk");
+        graph.Append(node);
+        graph.Outputs.Add(node.Outputs[0]!);
+        OrtTune.Graphs.Onnx.OnnxModelIO.Save(model, path);
+        try
+        {
+            var (code, output, error) = CliRunner.Run("inspect", path);
+            Assert.AreEqual(0, code, error);
+            Assert.Contains("the_topk", output);
+            Assert.Contains("no gradient rule", output);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}

@@ -38,8 +38,13 @@ public sealed record ModelSummary
         var constants = graph.Initializers.Except(parameters).ToList();
         var path = GradientPath.Find(graph);
         var problems = new List<NodeNote>();
-        foreach (var node in path.Where(n => GradientPath.NonDifferentiableOps.Contains(n.OpType)))
-            problems.Add(new NodeNote(node.Name, node.QualifiedOpType, "on the gradient path but has no gradient"));
+        foreach (var node in path)
+        {
+            if (GradientPath.NonDifferentiableOps.Contains(node.OpType))
+                problems.Add(new NodeNote(node.Name, node.QualifiedOpType, "on the gradient path but has no gradient"));
+            else if (Autodiff.GradientRules.Find(node) is null)
+                problems.Add(new NodeNote(node.Name, node.QualifiedOpType, "on the gradient path; OrtTune has no gradient rule for it"));
+        }
         if (inference is not null)
             foreach (var node in inference.UnsupportedNodes)
                 problems.Add(new NodeNote(node.Name, node.QualifiedOpType, "operator unknown to shape inference"));

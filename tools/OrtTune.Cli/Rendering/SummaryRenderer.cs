@@ -29,7 +29,7 @@ internal static class SummaryRenderer
         console.Write(ops);
 
         if (s.Problems.Count == 0)
-            console.MarkupLine("[green]no op on the gradient path is known to block differentiation[/]");
+            console.MarkupLine("[green]every op on the gradient path has a gradient rule[/]");
         else
         {
             var problems = new Table().AddColumns("node", "op", "problem");
