@@ -62,6 +62,27 @@ public sealed class PrepareTrainCommandTests
     }
 
     [TestMethod]
+    public void Prepare_with_lora_trains_only_the_adapters()
+    {
+        var artifacts = Path.Combine(_dir, "lora");
+        var (code, output, error) = CliRunner.Run("prepare", CliRunner.Fixture("llama"), "--out", artifacts,
+            "--batch", "2", "--seq", "8", "--loss", "causal-lm", "--trainable", "lora:r=4,alpha=8,targets=*q_proj*|*v_proj*");
+        Assert.AreEqual(0, code, error);
+        // Two layers × (q, v) × (A, B) adapters; every original weight stays frozen.
+        Assert.Contains("8 trainable tensors", output);
+        var manifest = File.ReadAllText(Path.Combine(artifacts, "manifest.json"));
+        Assert.Contains("lora_A", manifest);
+        Assert.Contains("\"lora\"", manifest);
+        (code, _, error) = CliRunner.Run("train", artifacts, "--synthetic", "--vocab", "100", "--steps", "2");
+        Assert.AreEqual(0, code, error);
+
+        (code, _, error) = CliRunner.Run("prepare", CliRunner.Fixture("llama"), "--out", Path.Combine(_dir, "bad"),
+            "--batch", "2", "--seq", "8", "--loss", "causal-lm", "--trainable", "lora:r=zero");
+        Assert.AreEqual(OrtTuneCli.UserError, code);
+        Assert.Contains("r", error);
+    }
+
+    [TestMethod]
     public void Prepare_errors_are_clear()
     {
         var (code, _, error) = CliRunner.Run("prepare", CliRunner.Fixture("gpt2"), "--out", _dir, "--batch", "2", "--seq", "8", "--loss", "hinge");

@@ -8,6 +8,7 @@ using OrtTune.Graphs.Losses;
 using OrtTune.Graphs.Onnx;
 using OrtTune.Graphs.Optimizers;
 using OrtTune.Graphs.Passes;
+using OrtTune.Graphs.Rewrites;
 
 namespace OrtTune.Graphs.Training;
 
@@ -32,6 +33,7 @@ public static class ArtifactBuilder
             Loss = options.Loss,
             Parameters = options.Parameters,
             Prediction = options.Prediction,
+            Lora = options.Lora,
         });
         var model = training.Model;
         model.ProducerName = "OrtTune";
@@ -83,6 +85,7 @@ public static class ArtifactBuilder
                 Settings = Settings(options.Optimizer),
             },
             OptimizerBinding = Binding(optimizer, options.Optimizer),
+            Methods = options.Lora is { } lora ? new() { ["lora"] = lora.ToSettings() } : [],
         };
         manifest.Save(outputDirectory);
         return manifest;
@@ -94,6 +97,8 @@ public static class ArtifactBuilder
         var model = OnnxModelIO.Load(source);
         if (model.DefaultOpset < OpsetUpgrade.DefaultTarget) new OpsetUpgrade().Run(model);
         new Specialization(options.Shapes).Run(model);
+        // The same branches as the training graph, without the adapter Dropout.
+        if (options.Lora is { } lora) LoraRewrite.Apply(model, lora, training: false);
         var graph = model.Graph;
         var prediction = graph.Outputs.First(o => o.Name == training.PredictionName);
         ParameterInputs.Lift(graph, training.Trainable.Select(n => graph.FindInitializer(n)!));

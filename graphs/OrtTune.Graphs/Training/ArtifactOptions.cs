@@ -1,6 +1,7 @@
 using OrtTune.Graphs.Losses;
 using OrtTune.Graphs.Optimizers;
 using OrtTune.Graphs.Passes;
+using OrtTune.Graphs.Rewrites;
 
 namespace OrtTune.Graphs.Training;
 
@@ -13,8 +14,11 @@ public sealed record ArtifactOptions
     /// <summary>The loss. Required.</summary>
     public required LossOptions Loss { get; init; }
 
-    /// <summary>Which parameters train. Default: all.</summary>
+    /// <summary>Which parameters train. Default: all. Not used when <see cref="Lora"/> is set.</summary>
     public ParameterSelection Parameters { get; init; } = new();
+
+    /// <summary>LoRA adapters instead of full fine-tuning; recorded in the manifest as Methods["lora"]. Default null (off).</summary>
+    public LoraOptions? Lora { get; init; }
 
     /// <summary>The optimizer graph: <see cref="AdamWOptions"/> (default) or <see cref="SgdOptions"/>.</summary>
     public OptimizerOptions Optimizer { get; init; } = new AdamWOptions();

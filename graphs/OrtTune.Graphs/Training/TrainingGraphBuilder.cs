@@ -3,6 +3,7 @@ using OrtTune.Graphs.Diagnostics;
 using OrtTune.Graphs.IR;
 using OrtTune.Graphs.Losses;
 using OrtTune.Graphs.Passes;
+using OrtTune.Graphs.Rewrites;
 
 namespace OrtTune.Graphs.Training;
 
@@ -19,13 +20,15 @@ public static class TrainingGraphBuilder
         // Scatter-add (the gradient of embedding lookups) needs opset 16; older exports are raised where that is safe.
         if (model.DefaultOpset < OpsetUpgrade.DefaultTarget) new OpsetUpgrade().Run(model);
         new Specialization(options.Shapes).Run(model);
+        // LoRA goes in before anything reads the graph's parameters or outputs, so its branches are ordinary forward nodes.
+        var lora = options.Lora is { } loraOptions ? LoraRewrite.Apply(model, loraOptions, training: true) : null;
 
         var prediction = options.Prediction is null
             ? graph.Outputs.FirstOrDefault() ?? throw new OrtTuneException("The model has no output to train on.")
             : graph.Outputs.FirstOrDefault(o => o.Name == options.Prediction)
               ?? throw new OrtTuneException($"The model has no output '{options.Prediction}'; outputs: {string.Join(", ", graph.Outputs.Select(o => o.Name))}.");
 
-        var (trainable, frozen) = options.Parameters.Split(graph);
+        var (trainable, frozen) = lora?.Split(graph) ?? options.Parameters.Split(graph);
         var initial = ParameterInputs.Lift(graph, trainable);
         var dataInputs = graph.Inputs.Where(v => !initial.ContainsKey(v.Name)).Select(v => v.Name).ToList();
 

@@ -1,6 +1,7 @@
 using OrtTune.Graphs.Autodiff;
 using OrtTune.Graphs.Losses;
 using OrtTune.Graphs.Passes;
+using OrtTune.Graphs.Rewrites;
 
 namespace OrtTune.Graphs.Training;
 
@@ -16,8 +17,11 @@ public sealed record TrainingGraphOptions
     /// <summary>Name of the model output the loss reads. Default: the model's first output.</summary>
     public string? Prediction { get; init; }
 
-    /// <summary>Which parameters train. Default: all.</summary>
+    /// <summary>Which parameters train. Default: all. Not used when <see cref="Lora"/> is set.</summary>
     public ParameterSelection Parameters { get; init; } = new();
+
+    /// <summary>When set, LoRA branches are added after specialisation and only their parameters (plus, if asked, the targeted biases) train. Default null.</summary>
+    public LoraOptions? Lora { get; init; }
 
     public AutodiffOptions Autodiff { get; init; } = new();
 

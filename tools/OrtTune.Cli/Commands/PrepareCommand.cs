@@ -2,6 +2,7 @@ using System.CommandLine;
 using OrtTune.Graphs.Diagnostics;
 using OrtTune.Graphs.Losses;
 using OrtTune.Graphs.Optimizers;
+using OrtTune.Graphs.Rewrites;
 using OrtTune.Graphs.Training;
 using Spectre.Console;
 
@@ -19,6 +20,11 @@ internal static class PrepareCommand
             Description = "classification (logits [B,C] vs labels [B]), causal-lm (next-token, labels [B,S]), mse or bce.",
             Required = true,
         };
+        var trainable = new Option<string>("--trainable")
+        {
+            Description = "all (default: the parameters --train/--freeze select) or lora[:r=8,alpha=16,dropout=0,targets=*q_proj*|*v_proj*,bias=false].",
+            DefaultValueFactory = _ => "all",
+        };
         var train = new Option<string>("--train") { Description = "Comma-separated globs of parameters to train. Default: all.", DefaultValueFactory = _ => "*" };
         var freeze = new Option<string?>("--freeze") { Description = "Comma-separated globs of parameters to keep frozen, e.g. 'fc,fs,*.bias'." };
         var optimizer = new Option<string>("--optimizer") { Description = "adamw (default) or sgd.", DefaultValueFactory = _ => "adamw" };
@@ -29,7 +35,7 @@ internal static class PrepareCommand
         var shapes = new ShapeOptions();
         var command = new Command("prepare", "Write training artifacts: training, eval and optimizer graphs, checkpoint and manifest.");
         command.Arguments.Add(model);
-        foreach (var o in new Option[] { output, loss, train, freeze, optimizer, lr, weightDecay, clip, prediction }) command.Options.Add(o);
+        foreach (var o in new Option[] { output, loss, trainable, train, freeze, optimizer, lr, weightDecay, clip, prediction }) command.Options.Add(o);
         shapes.AddTo(command);
         command.SetAction(parse =>
         {
@@ -59,6 +65,12 @@ internal static class PrepareCommand
                 Optimizer = optimizerOptions,
                 LearningRate = parse.GetValue(lr),
                 Prediction = parse.GetValue(prediction),
+                Lora = (parse.GetValue(trainable) ?? "all") switch
+                {
+                    "all" => null,
+                    var spec when spec.StartsWith("lora", StringComparison.Ordinal) => LoraOptions.Parse(spec),
+                    var other => throw new OrtTuneException($"--trainable must be 'all' or a lora spec such as 'lora:r=8,alpha=16', got '{other}'."),
+                },
             };
             var dir = parse.GetValue(output)!.FullName;
             var manifest = console.Status().Start("preparing", ctx =>

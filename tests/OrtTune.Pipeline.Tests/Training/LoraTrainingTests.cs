@@ -1,0 +1,146 @@
+using Microsoft.ML.OnnxRuntime;
+using OrtTune.Artifacts;
+using OrtTune.Artifacts.Checkpoints;
+using OrtTune.Graphs.Losses;
+using OrtTune.Graphs.Onnx;
+using OrtTune.Graphs.Passes;
+using OrtTune.Graphs.Rewrites;
+using OrtTune.Graphs.Training;
+using OrtTune.Pipeline.Training;
+
+namespace OrtTune.Pipeline.Tests.Training;
+
+/// <summary>
+/// LoRA end to end on the portable backend: artifacts with adapters train only the adapters (the base weights stay
+/// bit-identical initializers), the loss falls, and the merged export computes what the adapter eval graph computes.
+/// </summary>
+[TestClass]
+public sealed class LoraTrainingTests
+{
+    private const float LearningRate = 1e-2f;
+
+    [TestMethod]
+    [DataRow("llama")]
+    [DataRow("bert_opset17")]
+    public void Lora_trains_only_the_adapters_and_merges_into_a_plain_model(string fixture)
+    {
+        // Llama: adapter dropout in the training graph. BERT: the default targets, and their biases train too.
+        var lora = fixture == "llama" ? LoraOptions.Parse("lora:r=4,dropout=0.1,seed=3") : new LoraOptions { TrainBiases = true };
+        var dir = Path.Combine(RepoPaths.Root, "tests", "fixtures", "models", fixture);
+        var modelPath = Path.Combine(dir, "model.onnx");
+        bool classifier = File.Exists(Path.Combine(dir, "labels.npy"));
+        var artifacts = Path.Combine(Path.GetTempPath(), "orttune-lora-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var manifest = ArtifactBuilder.Build(modelPath, artifacts, new ArtifactOptions
+            {
+                Shapes = new SpecializationOptions { Batch = 2, Sequence = 8 },
+                Loss = new LossOptions(classifier ? LossKind.SequenceClassificationCrossEntropy : LossKind.CausalLMCrossEntropy),
+                LearningRate = LearningRate,
+                Lora = lora,
+            });
+            Assert.AreEqual(lora.ToSpec(), manifest.Methods["lora"]["spec"]);
+            Assert.IsTrue(manifest.Trainable.All(t => t.Name.EndsWith(LoraRewrite.ASuffix, StringComparison.Ordinal)
+                                                      || t.Name.EndsWith(LoraRewrite.BSuffix, StringComparison.Ordinal)
+                                                      || (lora.TrainBiases && t.Name.EndsWith(".bias", StringComparison.Ordinal))),
+                "only adapters (and targeted biases) train: " + string.Join(", ", manifest.Trainable.Select(t => t.Name)));
+            Assert.AreEqual(lora.TrainBiases, manifest.Trainable.Any(t => t.Name.EndsWith(".bias", StringComparison.Ordinal)));
+
+            var inputs = Directory.GetFiles(dir, "inputs_*.npy").ToDictionary(
+                f => Path.GetFileNameWithoutExtension(f)["inputs_".Length..], f => NpyInt64(f));
+            var batch = inputs.Select(p => NamedTensor.FromValues<long>(p.Key, p.Value.dims, p.Value.data)).ToList();
+            var (labelDims, labels) = classifier ? NpyInt64(Path.Combine(dir, "labels.npy")) : inputs["input_ids"];
+            batch.Add(NamedTensor.FromValues<long>("labels", labelDims, labels));
+
+            // (a) Five steps lower the loss (measured by the eval graph, which has no adapter dropout).
+            using var session = SessionCheckpoints.Open(artifacts);
+            float before = session.Evaluate(batch).loss;
+            var losses = new List<float>();
+            for (int i = 0; i < 5; i++)
+            {
+                losses.Add(session.TrainStep(batch));
+                session.OptimizerStep(LearningRate);
+            }
+            float after = session.Evaluate(batch).loss;
+            Assert.IsLessThan(before, after, $"{fixture}: eval loss {before} → {after}; train losses {string.Join(", ", losses)}");
+            Assert.IsLessThan(losses[0], losses[^1], $"{fixture}: train losses {string.Join(", ", losses)}");
+
+            // (b) Every frozen weight is still an initializer of both graphs, byte for byte the original.
+            var original = OnnxModelIO.Load(modelPath).Graph;
+            var trained = session.Parameters();
+            var trainedNames = trained.Select(p => p.Name).ToHashSet();
+            foreach (var file in new[] { manifest.Files.Training, manifest.Files.Eval })
+            {
+                var graph = OnnxModelIO.Load(Path.Combine(artifacts, file)).Graph;
+                int dropouts = graph.Nodes.Count(n => n.OpType == "Dropout" && n.Name.StartsWith("lora/", StringComparison.Ordinal));
+                Assert.AreEqual(file == manifest.Files.Training && lora.Dropout > 0 ? 4 : 0, dropouts, $"{fixture}: adapter Dropout nodes in {file}");
+                int compared = 0;
+                foreach (var init in original.Initializers.Where(v => v.Initializer!.ElementCount > 1 && !trainedNames.Contains(v.Name)))
+                {
+                    var kept = graph.FindInitializer(init.Name);
+                    Assert.IsNotNull(kept, $"{fixture}: '{init.Name}' is not an initializer of {file}");
+                    Assert.IsTrue(kept.Initializer!.ContentEquals(init.Initializer!), $"{fixture}: '{init.Name}' changed in {file}");
+                    compared++;
+                }
+                Assert.IsGreaterThan(10, compared);
+                var missing = manifest.Frozen.Where(f => graph.FindInitializer(f) is null).ToList();
+                Assert.IsEmpty(missing, $"{fixture}: frozen parameters missing from {file}: {string.Join(", ", missing)}");
+            }
+            Assert.IsTrue(trained.Any(p => p.Name.EndsWith(LoraRewrite.BSuffix, StringComparison.Ordinal) && p.ToArray<float>().Any(v => v != 0)), "B moved");
+
+            // (c) The merged export, in plain ONNX Runtime, gives the adapter eval graph's logits.
+            var mergedPath = Path.Combine(artifacts, "merged.onnx");
+            OnnxModelIO.Save(LoraMerge.Apply(OnnxModelIO.Load(modelPath), trained, lora), mergedPath);
+            var merged = OnnxModelIO.Load(mergedPath).Graph;
+            CollectionAssert.AreEqual(original.Inputs.Select(v => v.Name).ToList(), merged.Inputs.Select(v => v.Name).ToList());
+            CollectionAssert.AreEqual(original.Outputs.Select(v => v.Name).ToList(), merged.Outputs.Select(v => v.Name).ToList());
+            Assert.IsFalse(merged.Initializers.Any(v => v.Name.Contains(".lora_", StringComparison.Ordinal)));
+
+            var dataFeeds = batch.Where(t => t.Name != "labels").ToList();
+            var exported = RunLogits(mergedPath, dataFeeds, original.Outputs[0].Name);
+            var adapter = RunLogits(Path.Combine(artifacts, manifest.Files.Eval), [.. batch, .. trained], manifest.PredictionName);
+            var baseline = RunLogits(modelPath, dataFeeds, original.Outputs[0].Name);
+            Assert.HasCount(adapter.Length, exported);
+            Assert.IsLessThanOrEqualTo(1e-5, MaxAbsDiff(adapter, exported), $"{fixture}: merged logits differ from the adapter eval graph's");
+            Assert.IsGreaterThan(1e-4, MaxAbsDiff(baseline, exported), $"{fixture}: training changed nothing in the export");
+        }
+        finally
+        {
+            if (Directory.Exists(artifacts)) Directory.Delete(artifacts, recursive: true);
+        }
+    }
+
+    private static float[] RunLogits(string modelPath, IReadOnlyList<NamedTensor> feeds, string output)
+    {
+        using var session = new InferenceSession(modelPath);
+        var values = feeds.Where(f => session.InputMetadata.ContainsKey(f.Name)).ToList();
+        Assert.HasCount(session.InputMetadata.Count, values, $"{Path.GetFileName(modelPath)} inputs: {string.Join(", ", session.InputMetadata.Keys)}");
+        var ort = values.Select(t => t.ElementType == TensorElementType.Int64
+            ? OrtValue.CreateTensorValueFromMemory(t.ToArray<long>(), t.GetDims())
+            : OrtValue.CreateTensorValueFromMemory(t.ToArray<float>(), t.GetDims())).ToArray();
+        try
+        {
+            using var run = new RunOptions();
+            using var results = session.Run(run, values.Select(v => v.Name).ToArray(), ort, [output]);
+            return results[0].GetTensorDataAsSpan<float>().ToArray();
+        }
+        finally
+        {
+            foreach (var v in ort) v.Dispose();
+        }
+    }
+
+    private static double MaxAbsDiff(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
+
+    /// <summary>An int64 .npy (format 1.0, C order) as dims and data.</summary>
+    private static (long[] dims, long[] data) NpyInt64(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        int header = BitConverter.ToUInt16(bytes, 8);
+        var text = System.Text.Encoding.ASCII.GetString(bytes, 10, header);
+        Assert.Contains("'<i8'", text, path);
+        var shape = text[(text.IndexOf("'shape': (", StringComparison.Ordinal) + 10)..];
+        var dims = shape[..shape.IndexOf(')')].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(long.Parse).ToArray();
+        return (dims, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(bytes.AsSpan(10 + header)).ToArray());
+    }
+}
