@@ -83,6 +83,24 @@ public sealed class PrepareTrainCommandTests
     }
 
     [TestMethod]
+    public void Prepare_both_formats_writes_an_ort_set_beside_the_portable_one()
+    {
+        var (code, output, error) = CliRunner.Run("prepare", CliRunner.Fixture("gpt2"), "--out", _dir,
+            "--batch", "2", "--seq", "8", "--loss", "causal-lm", "--format", "both", "--weight-decay", "0");
+        Assert.AreEqual(0, code, error);
+        Assert.Contains("ONNX Runtime training artifacts", output);
+        foreach (var f in new[] { "training_model.onnx", "eval_model.onnx", "optimizer_model.onnx", "checkpoint" })
+        {
+            Assert.IsTrue(File.Exists(Path.Combine(_dir, "ort", f)), "ort/" + f);
+            Assert.IsTrue(File.Exists(Path.Combine(_dir, f)), f);
+        }
+        // The ORT training model accumulates gradients in place, as ONNX Runtime training expects.
+        var model = OrtTune.Graphs.Onnx.OnnxModelIO.Load(Path.Combine(_dir, "ort", "training_model.onnx"));
+        Assert.IsTrue(model.Graph.Nodes.Any(n => n.OpType == "InPlaceAccumulatorV2"));
+        Assert.IsTrue(model.Graph.Inputs.Any(v => v.Name == "lazy_reset_grad"));
+    }
+
+    [TestMethod]
     public void Prepare_errors_are_clear()
     {
         var (code, _, error) = CliRunner.Run("prepare", CliRunner.Fixture("gpt2"), "--out", _dir, "--batch", "2", "--seq", "8", "--loss", "hinge");

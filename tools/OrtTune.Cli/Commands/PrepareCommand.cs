@@ -2,6 +2,7 @@ using System.CommandLine;
 using OrtTune.Graphs.Diagnostics;
 using OrtTune.Graphs.Losses;
 using OrtTune.Graphs.Optimizers;
+using OrtTune.Graphs.OrtFormat;
 using OrtTune.Graphs.Rewrites;
 using OrtTune.Graphs.Training;
 using Spectre.Console;
@@ -31,11 +32,16 @@ internal static class PrepareCommand
         var lr = new Option<double>("--lr") { Description = "Starting learning rate recorded in the artifacts. Default 5e-5.", DefaultValueFactory = _ => 5e-5 };
         var weightDecay = new Option<double?>("--weight-decay") { Description = "Decoupled weight decay (AdamW default 0.01, SGD 0)." };
         var clip = new Option<double?>("--max-grad-norm") { Description = "Clip the global gradient norm to this value. Default: no clipping." };
+        var format = new Option<string>("--format")
+        {
+            Description = "portable (default: standard ONNX ops, any ONNX Runtime), ort (ONNX Runtime training 1.19 artifacts), or both (ORT set in DIR/ort).",
+            DefaultValueFactory = _ => "portable",
+        };
         var prediction = new Option<string?>("--prediction") { Description = "Model output the loss reads. Default: the first output." };
         var shapes = new ShapeOptions();
         var command = new Command("prepare", "Write training artifacts: training, eval and optimizer graphs, checkpoint and manifest.");
         command.Arguments.Add(model);
-        foreach (var o in new Option[] { output, loss, trainable, train, freeze, optimizer, lr, weightDecay, clip, prediction }) command.Options.Add(o);
+        foreach (var o in new Option[] { output, loss, trainable, train, freeze, optimizer, lr, weightDecay, clip, prediction, format }) command.Options.Add(o);
         shapes.AddTo(command);
         command.SetAction(parse =>
         {
@@ -73,8 +79,20 @@ internal static class PrepareCommand
                 },
             };
             var dir = parse.GetValue(output)!.FullName;
+            var source = parse.GetValue(model)!.FullName;
+            var chosen = parse.GetValue(format) ?? "portable";
+            if (chosen is not ("portable" or "ort" or "both"))
+                throw new OrtTuneException($"--format must be portable, ort or both, got '{chosen}'.");
+            if (chosen != "portable")
+            {
+                var ortDir = chosen == "both" ? Path.Combine(dir, "ort") : dir;
+                var set = console.Status().Start("preparing ORT-format artifacts", ctx =>
+                    OrtArtifactWriter.Write(source, ortDir, options, new Progress<string>(s => ctx.Status(s))));
+                console.MarkupLine($"wrote ONNX Runtime training artifacts to {Markup.Escape(ortDir)} ({set.Trainable.Count} trainable, {set.Frozen.Count} frozen parameters)");
+                if (chosen == "ort") return 0;
+            }
             var manifest = console.Status().Start("preparing", ctx =>
-                ArtifactBuilder.Build(parse.GetValue(model)!.FullName, dir, options, new Progress<string>(s => ctx.Status(s))));
+                ArtifactBuilder.Build(source, dir, options, new Progress<string>(s => ctx.Status(s))));
             long count = manifest.Trainable.Sum(t => t.Shape.Aggregate(1L, (a, b) => a * b));
             console.MarkupLine($"wrote {Markup.Escape(dir)}: {manifest.Trainable.Count} trainable tensors ({count:N0} values), " +
                                $"{manifest.Frozen.Count} frozen; inputs {Markup.Escape(string.Join(", ", manifest.Inputs.Select(i => $"{i.Name}[{string.Join(",", i.Shape)}]")))}");
