@@ -17,8 +17,18 @@ public sealed class OpBuilder
     {
         _opsets = opsets;
         Opset = opsets.TryGetValue("", out var v) ? v : throw new ArgumentException("The model imports no default ONNX operator set.");
-        Builder = new GraphBuilder(graph, namePrefix) { NodeAdded = node => ShapeInference.InferNode(node, _opsets) };
+        Builder = new GraphBuilder(graph, namePrefix)
+        {
+            NodeAdded = node =>
+            {
+                ShapeInference.InferNode(node, _opsets);
+                _built.Add(node);
+            },
+        };
     }
+
+    /// <summary>Nodes this builder added: the only ones it may remove again when a peephole leaves them unread.</summary>
+    private readonly HashSet<Node> _built = [];
 
     public GraphBuilder Builder { get; }
     public Graph Graph => Builder.Graph;
@@ -79,8 +89,64 @@ public sealed class OpBuilder
 
     public Value Expand(Value x, long[] shape) => StaticShape(x).SequenceEqual(shape) ? x : Op("Expand", x, Ints(shape));
 
-    public Value Transpose(Value x, params long[] perm) =>
-        perm.Select((p, i) => p == i).All(b => b) ? x : Op("Transpose", [x], Attribute.Of("perm", perm));
+    /// <summary>
+    /// Transpose, folded into the Transpose that produced <paramref name="x"/> where there is one: two transposes that
+    /// cancel give back the original value (no copy; e.g. the weight W behind a linear layer's exported Wᵀ, so that the
+    /// transposed copy need not stay alive for the backward pass), and a transpose of a transpose this builder made
+    /// and nothing reads yet becomes one transpose. The inner node is left in place (the caller may still read its
+    /// output); <see cref="RemoveUnread"/> sweeps it when nothing does.
+    /// </summary>
+    public Value Transpose(Value x, params long[] perm)
+    {
+        if (IsIdentity(perm)) return x;
+        if (x.Producer is { OpType: "Transpose", Domain: "" } inner && inner.InputOrNull(0) is { } source)
+        {
+            var innerPerm = inner.GetInts("perm") ?? Enumerable.Range(0, perm.Length).Reverse().Select(i => (long)i).ToArray();
+            var composed = perm.Select(i => innerPerm[i]).ToArray();
+            if (IsIdentity(composed)) return source;
+            if (x.Uses.Count == 0 && _built.Contains(inner)) return Op("Transpose", [source], Attribute.Of("perm", composed));
+        }
+        return Op("Transpose", [x], Attribute.Of("perm", perm));
+    }
+
+    private static bool IsIdentity(long[] perm) => perm.Select((p, i) => p == i).All(b => b);
+
+    /// <summary>
+    /// Removes the nodes this builder added whose outputs nothing reads (left behind by the folds above), except those
+    /// producing a value of <paramref name="keep"/> or a graph output.
+    /// </summary>
+    public void RemoveUnread(IReadOnlySet<Value> keep)
+    {
+        bool removed = true;
+        while (removed)
+        {
+            removed = false;
+            foreach (var node in _built.ToList())
+            {
+                if (node.Graph is null || node.Outputs.Any(o => o is not null && (o.Uses.Count > 0 || o.IsGraphOutput || keep.Contains(o)))) continue;
+                node.Graph.Remove(node);
+                _built.Remove(node);
+                removed = true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The value whose last two axes <paramref name="x"/> swaps, when a Transpose produced <paramref name="x"/> that
+    /// way (an exported linear layer's Wᵀ, attention's Kᵀ); null otherwise.
+    /// </summary>
+    public static Value? SwappedLast2Source(Value x)
+    {
+        if (x.Producer is not { OpType: "Transpose", Domain: "" } t || t.InputOrNull(0) is not { } source) return null;
+        int rank = x.Shape?.Rank ?? -1;
+        if (rank < 2) return null;
+        var perm = t.GetInts("perm") ?? (rank == 2 ? [1, 0] : null);
+        if (perm is null || perm.Length != rank) return null;
+        for (int i = 0; i < rank - 2; i++)
+            if (perm[i] != i)
+                return null;
+        return perm[rank - 2] == rank - 1 && perm[rank - 1] == rank - 2 ? source : null;
+    }
 
     /// <summary>Swaps the last two axes.</summary>
     public Value TransposeLast2(Value x)
@@ -130,8 +196,16 @@ public sealed class OpBuilder
     public Value Unbroadcast(Value grad, Value target) => Unbroadcast(grad, StaticShape(target));
 
     /// <summary>a·bᵀ-style products; uses ORT's FusedMatMul where the contrib domain is imported, saving a Transpose.</summary>
+    /// <remarks>
+    /// An operand that is itself a last-two-axes Transpose of some value is read through that value with the flag
+    /// flipped, so the backward pass never keeps a transposed copy alive (ONNX Runtime then fuses the forward
+    /// Transpose into its MatMul as well).
+    /// </remarks>
     public Value MatMul(Value a, Value b, bool transA = false, bool transB = false)
     {
+        bool Fusable(Value x, Value y) => HasContribDomain && Rank(x) >= 2 && Rank(x) == Rank(y);
+        if (SwappedLast2Source(a) is { } a0 && (transA || Fusable(a0, b))) (a, transA) = (a0, !transA);
+        if (SwappedLast2Source(b) is { } b0 && (transB || Fusable(a, b0))) (b, transB) = (b0, !transB);
         if (!transA && !transB) return Op("MatMul", a, b);
         if (HasContribDomain && Rank(a) >= 2 && Rank(b) >= 2 && Rank(a) == Rank(b))
             return Multi("com.microsoft", "FusedMatMul", [a, b], 1,

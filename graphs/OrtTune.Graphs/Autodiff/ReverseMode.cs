@@ -51,12 +51,22 @@ public static class ReverseMode
             return list[0];
         }
 
+        // Multi-node patterns differentiated as one function (GELU); their inner nodes get no gradient of their own.
+        var composites = CompositeGradients.Find(flow.Nodes, options);
+        var interior = composites.Values.SelectMany(m => m.Interior).ToHashSet();
+
         Contribute(loss, ops.OnesLike(loss));
         // Nodes appended by the rules land after the forward nodes; walk the forward nodes only, last to first.
         foreach (var node in flow.Nodes.Reverse())
         {
+            if (interior.Contains(node)) continue;
             var outputGrads = node.Outputs.Select(o => o is null ? null : Total(o)).ToArray();
             if (outputGrads.All(g => g is null)) continue;
+            if (composites.TryGetValue(node, out var composite))
+            {
+                if (flow.NeedsGradient(composite.Input)) Contribute(composite.Input, composite.InputGrad(ops, outputGrads[0]!));
+                continue;
+            }
             var ctx = new GradientContext(node, ops,
                 i => i < outputGrads.Length ? outputGrads[i] : null,
                 i => node.InputOrNull(i) is { } v && flow.NeedsGradient(v),
@@ -66,6 +76,7 @@ public static class ReverseMode
 
         var result = new Dictionary<Value, Value>();
         foreach (var v in wrt) result[v] = Total(v) ?? ops.ZerosLike(v);
+        ops.RemoveUnread(result.Values.ToHashSet());
         return result;
     }
 }

@@ -57,7 +57,7 @@ internal static class GeluGradients
     /// d Gelu / dx. Exact: Φ(x) + x·φ(x) with Φ(x) = ½(1 + erf(x/√2)), φ(x) = e^(−x²/2)/√(2π).
     /// Tanh form, t = tanh(k(x + c·x³)), k = √(2/π): ½(1 + t) + ½x·(1 − t²)·k·(1 + 3c·x²).
     /// </summary>
-    private static Value Slope(OpBuilder o, Value x, bool tanh)
+    internal static Value Slope(OpBuilder o, Value x, bool tanh)
     {
         var type = x.ElemType;
         Value S(double v) => o.Scalar(v, type);

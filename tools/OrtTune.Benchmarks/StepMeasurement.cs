@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Runtime;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.ML.OnnxRuntime;
+using OrtTune.Artifacts.Checkpoints;
+using OrtTune.Artifacts.Manifest;
+using OrtTune.Pipeline.Data;
+using OrtTune.Pipeline.Diagnostics;
+using OrtTune.Pipeline.Runtime;
+using OrtTune.Pipeline.Training;
+
+namespace OrtTune.Benchmarks;
+
+/// <summary>
+/// One measurement, meant to run alone in a fresh process: open the artifacts, one warm-up step, then N measured
+/// steps (TrainStep + OptimizerStep). Before each measured step: full GC, resident set read, high-water mark reset;
+/// after it: the high-water mark. Prints one JSON object on stdout.
+/// </summary>
+internal static class StepMeasurement
+{
+    public sealed record Settings(string Artifacts, string BatchFolder, int Steps, bool Arena, int Threads, float LearningRate,
+        GraphOptimizationLevel Level, string? TracePath = null);
+
+    public static JsonObject Run(Settings s)
+    {
+        var manifest = ArtifactManifest.Load(s.Artifacts);
+        var batch = manifest.Inputs.Select(i => NpyFile.Read(Path.Combine(s.BatchFolder, i.Name + ".npy"), i.Name)).ToList();
+        long rssStart = PeakMemory.CurrentBytes();
+
+        var config = new SessionConfig { DisableCpuArena = !s.Arena, IntraOpThreads = s.Threads, OptimizationLevel = s.Level };
+        var open = Stopwatch.StartNew();
+        using var session = SessionCheckpoints.Open(s.Artifacts, config: config);
+        open.Stop();
+        // The checkpoint was read through managed arrays; give them back so the resident set is the session's.
+        Collect();
+        long rssOpen = PeakMemory.CurrentBytes();
+
+        var losses = new List<double>();
+        var warm = Stopwatch.StartNew();
+        losses.Add(session.TrainStep(batch));
+        session.OptimizerStep(s.LearningRate);
+        warm.Stop();
+
+        var step = new List<double>();
+        var train = new List<double>();
+        var optimizer = new List<double>();
+        var before = new List<long>();
+        var peak = new List<long>();
+        for (int i = 0; i < s.Steps; i++)
+        {
+            Collect();
+            before.Add(PeakMemory.CurrentBytes());
+            PeakMemory.Reset();
+            using var trace = s.TracePath is not null && i == s.Steps - 1 ? new RssTrace(s.TracePath) : null;
+            long t0 = Stopwatch.GetTimestamp();
+            losses.Add(session.TrainStep(batch));
+            long t1 = Stopwatch.GetTimestamp();
+            trace?.Mark("train end");
+            session.OptimizerStep(s.LearningRate);
+            long t2 = Stopwatch.GetTimestamp();
+            trace?.Mark("optimizer end");
+            peak.Add(PeakMemory.PeakBytes());
+            train.Add(Stopwatch.GetElapsedTime(t0, t1).TotalSeconds);
+            optimizer.Add(Stopwatch.GetElapsedTime(t1, t2).TotalSeconds);
+            step.Add(Stopwatch.GetElapsedTime(t0, t2).TotalSeconds);
+        }
+
+        long stateBytes = session.Parameters().Sum(p => (long)p.RawData.Length);
+        return new JsonObject
+        {
+            ["side"] = "orttune",
+            ["onnxruntime"] = OrtEnv.Instance().GetVersionString(),
+            ["arena"] = s.Arena,
+            ["threads"] = s.Threads,
+            ["optimization_level"] = s.Level.ToString(),
+            ["warmup_steps"] = 1,
+            ["steps"] = s.Steps,
+            ["open_s"] = open.Elapsed.TotalSeconds,
+            ["warmup_s"] = warm.Elapsed.TotalSeconds,
+            ["step_s"] = Array(step),
+            ["step_s_median"] = Stats.Median(step),
+            ["step_s_min"] = step.Min(),
+            ["step_s_max"] = step.Max(),
+            ["train_step_s"] = Array(train),
+            ["optimizer_step_s"] = Array(optimizer),
+            ["rss_start_bytes"] = rssStart,
+            ["rss_after_open_bytes"] = rssOpen,
+            ["rss_before_bytes"] = Array(before),
+            ["rss_before_bytes_median"] = (long)Stats.Median(before.Select(b => (double)b).ToList()),
+            ["peak_bytes"] = Array(peak),
+            ["peak_bytes_max"] = peak.Max(),
+            ["activation_bytes"] = Array(peak.Zip(before, (p, b) => p - b)),
+            ["parameter_bytes"] = stateBytes,
+            ["losses"] = Array(losses),
+        };
+    }
+
+    private static void Collect()
+    {
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+    }
+
+    private static JsonArray Array<T>(IEnumerable<T> values) => new(values.Select(v => JsonValue.Create(v)).ToArray<JsonNode?>());
+
+    public static string ToJson(JsonObject o) => o.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+
+    /// <summary>Samples the resident set every millisecond or so on a background thread (diagnostics: where in the step the peak is).</summary>
+    private sealed class RssTrace : IDisposable
+    {
+        private readonly string _path;
+        private readonly Thread _thread;
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly List<string> _lines = ["ms\trss_mb\tmark"];
+        private volatile bool _stop;
+
+        public RssTrace(string path)
+        {
+            _path = path;
+            _thread = new Thread(() =>
+            {
+                while (!_stop)
+                {
+                    Add(PeakMemory.CurrentBytes(), "");
+                    Thread.Sleep(1);
+                }
+            }) { IsBackground = true };
+            _thread.Start();
+        }
+
+        public void Mark(string what) => Add(PeakMemory.CurrentBytes(), what);
+
+        private void Add(long bytes, string mark)
+        {
+            lock (_lines) _lines.Add($"{_clock.Elapsed.TotalMilliseconds:F1}\t{bytes / 1e6:F0}\t{mark}");
+        }
+
+        public void Dispose()
+        {
+            _stop = true;
+            _thread.Join();
+            lock (_lines) File.WriteAllLines(_path, _lines);
+        }
+    }
+}
