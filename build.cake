@@ -91,6 +91,14 @@ Task("Demo")
         Orttune($"train \"{outDir}/artifacts\" --data \"{outDir}/data\" --steps 30");
     });
 
+Task("Bench")
+    .Description("BERT-base training step vs PyTorch (needs Debian python3-torch and libopenblas0-pthread); writes docs/benchmarks.")
+    .Does(() =>
+    {
+        var exit = StartProcess("bash", new ProcessSettings { Arguments = "tools/bench/run_bert_base.sh" });
+        if (exit != 0) throw new Exception($"The benchmark failed (exit code {exit}).");
+    });
+
 Task("Default").IsDependentOn("Test");
 
 RunTarget(target);
