@@ -101,6 +101,19 @@ public sealed class PrepareTrainCommandTests
     }
 
     [TestMethod]
+    public void Ort_format_eval_model_uses_the_lora_adapters()
+    {
+        var (code, _, error) = CliRunner.Run("prepare", CliRunner.Fixture("llama"), "--out", _dir, "--batch", "2", "--seq", "8",
+            "--loss", "causal-lm", "--format", "ort", "--trainable", "lora:r=4,targets=*q_proj*");
+        Assert.AreEqual(0, code, error);
+        // The eval graph must go through the same LoRA rewrite as the training graph, or it evaluates the base model.
+        var eval = OrtTune.Graphs.Onnx.OnnxModelIO.Load(Path.Combine(_dir, "eval_model.onnx"));
+        var adapters = eval.Graph.Inputs.Where(v => v.Name.EndsWith(".lora_A", StringComparison.Ordinal)).ToList();
+        Assert.HasCount(2, adapters);
+        foreach (var a in adapters) Assert.IsNotEmpty(a.Uses, $"eval graph ignores adapter '{a.Name}'");
+    }
+
+    [TestMethod]
     public void Prepare_errors_are_clear()
     {
         var (code, _, error) = CliRunner.Run("prepare", CliRunner.Fixture("gpt2"), "--out", _dir, "--batch", "2", "--seq", "8", "--loss", "hinge");

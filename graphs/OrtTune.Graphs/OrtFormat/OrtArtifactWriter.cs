@@ -34,13 +34,7 @@ public static class OrtArtifactWriter
         Directory.CreateDirectory(directory);
 
         progress?.Report("building the training graph");
-        var training = TrainingGraphBuilder.Build(OnnxModelIO.Load(source), new TrainingGraphOptions
-        {
-            Shapes = options.Shapes,
-            Loss = options.Loss,
-            Parameters = options.Parameters,
-            Prediction = options.Prediction,
-        });
+        var training = TrainingGraphBuilder.Build(OnnxModelIO.Load(source), options.ToTrainingGraphOptions());
         var frozen = OrtTrainingModel.Convert(training);
         var trainable = training.Trainable.Select(n => (Name: n, Value: training.InitialParameters[n])).ToList();
         // Built before anything is written, so settings the runtime cannot express leave no files behind.

@@ -23,14 +23,10 @@ public static class OrtEvalModel
     public static Model Build(string modelPath, ArtifactOptions options, IReadOnlyList<(string Name, TensorType Type)> parameters)
     {
         var model = OnnxModelIO.Load(modelPath);
-        // The same passes as TrainingGraphBuilder, so both graphs see the same parameters and prediction.
-        if (model.DefaultOpset < OpsetUpgrade.DefaultTarget) new OpsetUpgrade().Run(model);
-        new Specialization(options.Shapes).Run(model);
+        // The same passes as TrainingGraphBuilder (LoRA branches included), so both graphs see the same parameters and prediction.
+        ForwardPreparation.Apply(model, options.Shapes, options.Lora, training: false);
         var graph = model.Graph;
-        var prediction = options.Prediction is null
-            ? graph.Outputs.FirstOrDefault() ?? throw new OrtTuneException("The model has no output to evaluate.")
-            : graph.Outputs.FirstOrDefault(o => o.Name == options.Prediction)
-              ?? throw new OrtTuneException($"The model has no output '{options.Prediction}'.");
+        var prediction = ForwardPreparation.Prediction(graph, options.Prediction);
 
         var userInputs = graph.Inputs.ToList();
         var lifted = new List<Value>();

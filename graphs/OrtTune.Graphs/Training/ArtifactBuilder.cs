@@ -27,14 +27,7 @@ public static class ArtifactBuilder
         var files = new ArtifactFiles();
 
         progress?.Report("building the training graph");
-        var training = TrainingGraphBuilder.Build(OnnxModelIO.Load(source), new TrainingGraphOptions
-        {
-            Shapes = options.Shapes,
-            Loss = options.Loss,
-            Parameters = options.Parameters,
-            Prediction = options.Prediction,
-            Lora = options.Lora,
-        });
+        var training = TrainingGraphBuilder.Build(OnnxModelIO.Load(source), options.ToTrainingGraphOptions());
         var model = training.Model;
         model.ProducerName = "OrtTune";
         OnnxModelIO.Save(model, Path.Combine(outputDirectory, files.Training));
@@ -95,10 +88,8 @@ public static class ArtifactBuilder
     private static Model BuildEval(string source, ArtifactOptions options, TrainingGraph training)
     {
         var model = OnnxModelIO.Load(source);
-        if (model.DefaultOpset < OpsetUpgrade.DefaultTarget) new OpsetUpgrade().Run(model);
-        new Specialization(options.Shapes).Run(model);
         // The same branches as the training graph, without the adapter Dropout.
-        if (options.Lora is { } lora) LoraRewrite.Apply(model, lora, training: false);
+        ForwardPreparation.Apply(model, options.Shapes, options.Lora, training: false);
         var graph = model.Graph;
         var prediction = graph.Outputs.First(o => o.Name == training.PredictionName);
         ParameterInputs.Lift(graph, training.Trainable.Select(n => graph.FindInitializer(n)!));

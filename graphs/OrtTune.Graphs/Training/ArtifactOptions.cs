@@ -28,4 +28,14 @@ public sealed record ArtifactOptions
 
     /// <summary>Name of the model output the loss reads. Default: the first output.</summary>
     public string? Prediction { get; init; }
+
+    /// <summary>The training-graph settings these artifacts imply; every artifact writer builds through this one mapping.</summary>
+    public TrainingGraphOptions ToTrainingGraphOptions() => new()
+    {
+        Shapes = Shapes,
+        Loss = Loss,
+        Parameters = Parameters,
+        Prediction = Prediction,
+        Lora = Lora,
+    };
 }

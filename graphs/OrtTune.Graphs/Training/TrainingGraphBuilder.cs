@@ -17,16 +17,9 @@ public static class TrainingGraphBuilder
     public static TrainingGraph Build(Model model, TrainingGraphOptions options)
     {
         var graph = model.Graph;
-        // Scatter-add (the gradient of embedding lookups) needs opset 16; older exports are raised where that is safe.
-        if (model.DefaultOpset < OpsetUpgrade.DefaultTarget) new OpsetUpgrade().Run(model);
-        new Specialization(options.Shapes).Run(model);
         // LoRA goes in before anything reads the graph's parameters or outputs, so its branches are ordinary forward nodes.
-        var lora = options.Lora is { } loraOptions ? LoraRewrite.Apply(model, loraOptions, training: true) : null;
-
-        var prediction = options.Prediction is null
-            ? graph.Outputs.FirstOrDefault() ?? throw new OrtTuneException("The model has no output to train on.")
-            : graph.Outputs.FirstOrDefault(o => o.Name == options.Prediction)
-              ?? throw new OrtTuneException($"The model has no output '{options.Prediction}'; outputs: {string.Join(", ", graph.Outputs.Select(o => o.Name))}.");
+        var lora = ForwardPreparation.Apply(model, options.Shapes, options.Lora, training: true);
+        var prediction = ForwardPreparation.Prediction(graph, options.Prediction);
 
         var (trainable, frozen) = lora?.Split(graph) ?? options.Parameters.Split(graph);
         var initial = ParameterInputs.Lift(graph, trainable);
