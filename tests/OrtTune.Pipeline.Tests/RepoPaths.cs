@@ -11,11 +11,4 @@ internal static class RepoPaths
         throw new InvalidOperationException("Cannot find OrtTune.sln above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>A float32 scalar .npy (format 1.0), as the fixture scripts write losses.</summary>
-    public static float NpyScalar(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        int header = BitConverter.ToUInt16(bytes, 8);
-        return BitConverter.ToSingle(bytes, 10 + header);
-    }
 }

@@ -132,15 +132,11 @@ public sealed class LoraTrainingTests
 
     private static double MaxAbsDiff(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
 
-    /// <summary>An int64 .npy (format 1.0, C order) as dims and data.</summary>
+    /// <summary>An int64 .npy as dims and data (the pipeline's reader).</summary>
     private static (long[] dims, long[] data) NpyInt64(string path)
     {
-        var bytes = File.ReadAllBytes(path);
-        int header = BitConverter.ToUInt16(bytes, 8);
-        var text = System.Text.Encoding.ASCII.GetString(bytes, 10, header);
-        Assert.Contains("'<i8'", text, path);
-        var shape = text[(text.IndexOf("'shape': (", StringComparison.Ordinal) + 10)..];
-        var dims = shape[..shape.IndexOf(')')].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(long.Parse).ToArray();
-        return (dims, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(bytes.AsSpan(10 + header)).ToArray());
+        var t = OrtTune.Pipeline.Data.NpyFile.Read(path);
+        Assert.AreEqual(OrtTune.Artifacts.Checkpoints.TensorElementType.Int64, t.ElementType, path);
+        return (t.GetDims(), t.ToArray<long>());
     }
 }

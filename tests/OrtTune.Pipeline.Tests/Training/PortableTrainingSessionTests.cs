@@ -5,6 +5,7 @@ using OrtTune.Graphs.Losses;
 using OrtTune.Graphs.Optimizers;
 using OrtTune.Graphs.Passes;
 using OrtTune.Graphs.Training;
+using OrtTune.Pipeline.Data;
 using OrtTune.Pipeline.Training;
 
 namespace OrtTune.Pipeline.Tests.Training;
@@ -29,9 +30,9 @@ public sealed class PortableTrainingSessionTests
             Optimizer = new AdamWOptions { ReportGradNorm = true },
             LearningRate = 1e-3,
         });
-        var ids = NpyInt64(Path.Combine(fixture, "inputs_input_ids.npy"));
+        var ids = NpyFile.Read(Path.Combine(fixture, "inputs_input_ids.npy")).ToArray<long>();
         _batch = [NamedTensor.FromValues<long>("input_ids", [2, 8], ids), NamedTensor.FromValues<long>("labels", [2, 8], ids)];
-        _referenceLoss = RepoPaths.NpyScalar(Path.Combine(fixture, "ref_loss.npy"));
+        _referenceLoss = NpyFile.Read(Path.Combine(fixture, "ref_loss.npy")).ToArray<float>()[0];
     }
 
     [ClassCleanup]
@@ -144,12 +145,5 @@ public sealed class PortableTrainingSessionTests
         CheckpointWriter.Write(new TrainingCheckpoint { TrainableParameters = [NamedTensor.FromValues<float>("some.other.weight", [2], new float[2])] }, foreign);
         var f = Assert.ThrowsExactly<ArtifactFormatException>(() => SessionCheckpoints.Open(_artifacts, foreign));
         Assert.Contains("some.other.weight", f.Message);
-    }
-
-    private static long[] NpyInt64(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        int header = BitConverter.ToUInt16(bytes, 8);
-        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(bytes.AsSpan(10 + header)).ToArray();
     }
 }
