@@ -3,7 +3,8 @@ namespace OrtTune.Artifacts.Manifest;
 /// <summary>
 /// The tokenizer the artifacts are trained with, recorded in manifest.json so that training, evaluation and generation
 /// all encode text the same way. Files are referenced by path (absolute when written by `orttune prepare`), never
-/// copied into the artifacts. Special tokens are token strings of the vocabulary; null means the kind's default.
+/// copied into the artifacts. Special tokens are token strings of the vocabulary or "#ID" (an id); null means the kind's
+/// default and "" means none.
 /// </summary>
 public sealed record TokenizerSettings
 {

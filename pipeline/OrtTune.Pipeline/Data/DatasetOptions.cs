@@ -55,6 +55,13 @@ public sealed record DatasetOptions
     /// <summary>Read at most this many rows (the first ones of the file). Default (null): all.</summary>
     public long? MaxRows { get; init; }
 
+    /// <summary>
+    /// Read and check every row when the dataset is opened, so bad data is reported before training starts and
+    /// <see cref="IBatchSource.BatchesPerEpoch"/> is known. Default true. False skips that pass (for very large files):
+    /// errors then surface while an epoch is read, and the batch count is unknown (null).
+    /// </summary>
+    public bool ValidateOnOpen { get; init; } = true;
+
     /// <summary>The incomplete last batch of an epoch. Default <see cref="LastBatchPolicy.Drop"/>; use Pad for evaluation.</summary>
     public LastBatchPolicy LastBatch { get; init; } = LastBatchPolicy.Drop;
 }

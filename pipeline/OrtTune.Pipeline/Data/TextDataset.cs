@@ -12,7 +12,8 @@ namespace OrtTune.Pipeline.Data;
 /// <remarks>
 /// <see cref="Open"/> reads the whole file once and checks every row (columns, labels, token ids), so bad data is
 /// reported before a training step runs and nothing is written; it also counts the examples, so
-/// <see cref="BatchesPerEpoch"/> is known. Epochs then re-read the file: memory stays bounded by the shuffle buffer.
+/// <see cref="BatchesPerEpoch"/> is known (unless <see cref="DatasetOptions.ValidateOnOpen"/> is false). Epochs then
+/// re-read the file: memory stays bounded by the shuffle buffer.
 /// </remarks>
 public sealed class TextDataset : IBatchSource
 {
@@ -23,6 +24,7 @@ public sealed class TextDataset : IBatchSource
     private readonly BatchLayout _layout;
     private readonly int _padId;
     private readonly long _ignoreIndex;
+    private bool _validated;
 
     private TextDataset(DatasetOptions options, TableReader reader, IReadOnlyList<string> columns, ExampleEncoder encoder,
         BatchLayout layout, DatasetTask task, LabelMap labels, int padId, long ignoreIndex, long vocabularySize)
@@ -47,15 +49,15 @@ public sealed class TextDataset : IBatchSource
     public long VocabularySize { get; }
     /// <summary>Label names in class order (null when labels are class indices); record them with the run.</summary>
     public IReadOnlyList<string>? Labels { get; }
-    /// <summary>Examples in the file (after <see cref="DatasetOptions.MaxRows"/>).</summary>
+    /// <summary>Examples in the file (after <see cref="DatasetOptions.MaxRows"/>); 0 when not validated on open.</summary>
     public long Examples { get; private set; }
     /// <summary>Examples cut to fit the sequence length.</summary>
     public long TruncatedExamples { get; private set; }
     /// <summary>Non-padding tokens over all examples.</summary>
     public long Tokens { get; private set; }
 
-    public long? BatchesPerEpoch => _options.LastBatch == LastBatchPolicy.Drop
-        ? Examples / BatchSize
+    public long? BatchesPerEpoch => !_validated ? null
+        : _options.LastBatch == LastBatchPolicy.Drop ? Examples / BatchSize
         : (Examples + BatchSize - 1) / BatchSize;
 
     /// <summary>
@@ -91,7 +93,7 @@ public sealed class TextDataset : IBatchSource
         var columns = ExampleEncoder.Columns(options, task);
         var encoder = new ExampleEncoder(tokenizer, task, layout.SequenceLength, vocabulary, labels, options.Path, options.TextPairColumn is not null);
         var dataset = new TextDataset(options, reader, columns, encoder, layout, task, labels, padId, manifest.IgnoreIndex, vocabulary);
-        dataset.Validate(progress, cancellationToken);
+        if (options.ValidateOnOpen) dataset.Validate(progress, cancellationToken);
         return dataset;
     }
 
@@ -144,5 +146,6 @@ public sealed class TextDataset : IBatchSource
         Examples = count;
         TruncatedExamples = truncated;
         Tokens = tokens;
+        _validated = true;
     }
 }

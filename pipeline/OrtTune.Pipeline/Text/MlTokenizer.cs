@@ -24,8 +24,10 @@ internal sealed class MlTokenizer : ITokenizer
         {
             null => fallback,
             "" => null,
+            ['#', .. var digits] when int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id)
+                && id < vocabularySize => id,
             _ => lookup(token) ?? throw new InvalidDataException(
-                $"Special token '{token}' is not in the {settings.Kind} vocabulary ({vocabularySize} tokens)."),
+                $"Special token '{token}' is not in the {settings.Kind} vocabulary ({vocabularySize} tokens); give a token string of the vocabulary or #ID."),
         };
         Special = new SpecialTokenIds(
             Bos: Resolve(settings.Bos, defaults.Bos), Eos: Resolve(settings.Eos, defaults.Eos),

