@@ -57,6 +57,7 @@ public sealed class DataOptionsTests
         Assert.AreEqual(TokenizerSettings.Llama2c, manifest.Tokenizer!.Kind);
         CollectionAssert.AreEqual(new[] { tok }, manifest.Tokenizer.Files);
         Assert.AreEqual(512, manifest.VocabularySize, "read from the embedding that input_ids index");
+        Assert.IsNull(manifest.Classes, "a causal LM has no classifier");
 
         var (options, parse) = Parse("--train-file", train, "--eval-file", test, "--text-column", "sentence", "--max-rows", "256", "--shuffle-seed", "3");
         var (trainSet, evalSet) = options.Open(parse, manifest, artifacts);
@@ -144,6 +145,7 @@ public sealed class DataOptionsTests
         var manifest = ArtifactManifest.Load(artifacts);
         CollectionAssert.AreEqual(new[] { "a", "b", "c" }, manifest.Labels);
         Assert.AreEqual(100, manifest.VocabularySize);
+        Assert.AreEqual(3, manifest.Classes, "the fixture's classifier has 3 labels");
         Assert.IsNull(manifest.Tokenizer);
     }
 }

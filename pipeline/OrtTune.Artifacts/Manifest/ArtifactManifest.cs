@@ -75,6 +75,9 @@ public sealed record ArtifactManifest
     /// <summary>Classification label names in class order (label i is class i); null when the labels are class indices.</summary>
     public List<string>? Labels { get; init; }
 
+    /// <summary>Classes of a classification head (the prediction's last axis): labels lie in [0, Classes). Null when unknown or not a classifier.</summary>
+    public long? Classes { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,

@@ -9,11 +9,18 @@ namespace OrtTune.Pipeline.Data;
 public sealed class LabelMap
 {
     private readonly Dictionary<string, int>? _index;
+    private readonly long? _classes;
 
-    public LabelMap(IReadOnlyList<string>? names)
+    /// <param name="names">Label names in class order, or null for class indices.</param>
+    /// <param name="classes">Classes of the model's head when known: names must number exactly this many, indices lie below it.</param>
+    public LabelMap(IReadOnlyList<string>? names, long? classes = null)
     {
+        _classes = classes;
         if (names is null) return;
         if (names.Count == 0) throw new InvalidDataException("The label map is empty: give at least one label name.");
+        if (classes is { } c && names.Count != c)
+            throw new InvalidDataException(
+                $"The label map names {names.Count} labels ({string.Join(", ", names.Select(n => $"'{n}'"))}), but the model's classifier has {c} classes.");
         _index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < names.Count; i++)
             if (!_index.TryAdd(names[i], i)) throw new InvalidDataException($"The label map names '{names[i]}' twice.");
@@ -35,7 +42,9 @@ public sealed class LabelMap
             throw new InvalidDataException(
                 $"{where}: label '{label}' is not in the label map; the known labels are {string.Join(", ", Names!.Select(n => $"'{n}'"))} (or a class index 0–{_index.Count - 1}).");
         }
-        if (long.TryParse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture, out long value)) return value;
+        if (long.TryParse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture, out long value))
+            return _classes is not { } c || value < c ? value
+                : throw new InvalidDataException($"{where}: label {value} is outside the model's {c} classes (0–{c - 1}).");
         throw new InvalidDataException(
             $"{where}: label '{label}' is not a class index, and no label names were given; list them (--labels a,b,... or DatasetOptions.Labels) so each maps to its class.");
     }

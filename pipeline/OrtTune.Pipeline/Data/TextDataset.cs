@@ -87,7 +87,7 @@ public sealed class TextDataset : IBatchSource
         int padId = tokenizer.Special.Pad;
         if (padId < 0 || padId >= vocabulary)
             throw new InvalidDataException($"The {tokenizer.Settings.Kind} tokenizer's padding id {padId} is beyond the model's vocabulary of {vocabulary}.");
-        var labels = new LabelMap(options.Labels ?? manifest.Labels);
+        var labels = new LabelMap(options.Labels ?? manifest.Labels, task == DatasetTask.Classification ? manifest.Classes : null);
         var format = options.Format ?? DataFormats.FromPath(options.Path);
         var reader = TableReader.Open(options.Path, format, options.HasHeader);
         var columns = ExampleEncoder.Columns(options, task);

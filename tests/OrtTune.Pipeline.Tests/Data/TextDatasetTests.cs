@@ -234,6 +234,12 @@ public sealed class TextDatasetTests
         e = Fails("c.tsv", "text\tlabel\nfine\tWorld\n");
         StringAssert.Contains(e.Message, "label 'World' is not a class index, and no label names were given");
 
+        // The manifest knows the classifier's classes: indices beyond them and label maps of another size are refused.
+        e = Fails("c2.tsv", "text\tlabel\nfine\t1\nnot fine\t2\n", manifest: classifier with { Classes = 2 });
+        StringAssert.Contains(e.Message, "c2.tsv line 3 (row 2): label 2 is outside the model's 2 classes (0–1)");
+        e = Fails("c3.tsv", "text\tlabel\nfine\ta\n", new DatasetOptions { Path = "", Labels = ["a", "b", "c"] }, classifier with { Classes = 2 });
+        StringAssert.Contains(e.Message, "names 3 labels ('a', 'b', 'c'), but the model's classifier has 2 classes");
+
         // The tokenizer has 400 tokens; a model with 100 cannot take ids ≥ 100.
         e = Fails("d.tsv", "text\tlabel\nzzz\t0\n", manifest: classifier with { VocabularySize = 100 });
         StringAssert.Matches(e.Message, new System.Text.RegularExpressions.Regex(@"d\.tsv line 2 \(row 1\): token id \d+ \('.*'\) is beyond the model's vocabulary of 100 \(ids 0–99\)"));

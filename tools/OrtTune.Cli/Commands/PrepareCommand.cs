@@ -105,10 +105,20 @@ internal static class PrepareCommand
             }
             var manifest = console.Status().Start("preparing", ctx =>
                 ArtifactBuilder.Build(source, dir, options, new Progress<string>(s => ctx.Status(s))));
-            if (text is not null || labelNames is not null)
+            // What the data pipeline checks text against: the tokenizer, the embedding's rows, the classifier's classes.
+            long? vocabulary = EmbeddingRows(source);
+            long? classes = kind == LossKind.SequenceClassificationCrossEntropy ? PredictionClasses(Path.Combine(dir, manifest.Files.Eval), manifest.PredictionName) : null;
+            if (labelNames is not null && classes is { } c && labelNames.Count != c)
+                console.MarkupLine($"[yellow]note:[/] --labels names {labelNames.Count} labels but the classifier has {c} classes; datasets will refuse this label map.");
+            if (text is not null || labelNames is not null || vocabulary is not null || classes is not null)
             {
-                long? vocabulary = EmbeddingRows(source);
-                manifest = manifest with { Tokenizer = text?.Settings, VocabularySize = vocabulary ?? manifest.VocabularySize, Labels = labelNames };
+                manifest = manifest with
+                {
+                    Tokenizer = text?.Settings ?? manifest.Tokenizer,
+                    VocabularySize = vocabulary ?? manifest.VocabularySize,
+                    Labels = labelNames ?? manifest.Labels,
+                    Classes = classes ?? manifest.Classes,
+                };
                 manifest.Save(dir);
                 if (text is not null && vocabulary is { } rows && text.VocabularySize > rows)
                     console.MarkupLine($"[yellow]note:[/] the {text.Settings.Kind} tokenizer has {text.VocabularySize} tokens but the model's embedding {rows} rows; data with ids ≥ {rows} will be refused.");
@@ -145,6 +155,13 @@ internal static class PrepareCommand
             if (use.Node.OpType == "Gather" && use.InputIndex == 1 && use.Node.Inputs[0]?.Initializer is { } table && table.Dims.Count == 2)
                 return table.Dims[0];
         return null;
+    }
+
+    /// <summary>The last axis of the eval graph's prediction output (the classes of a classifier); null when not static.</summary>
+    private static long? PredictionClasses(string evalModel, string prediction)
+    {
+        var output = OnnxModelIO.Load(evalModel).Graph.Outputs.Find(o => o.Name == prediction);
+        return output?.Shape is { Count: > 0 } shape ? shape[^1].Value : null;
     }
 
     private static string[] Globs(string? list) =>
