@@ -66,6 +66,18 @@ public sealed record ArtifactManifest
     /// <summary>Settings of the rewrites applied (LoRA, TokenTune, PEMA, ...), by method name.</summary>
     public Dictionary<string, Dictionary<string, string>> Methods { get; init; } = [];
 
+    /// <summary>The tokenizer that turns text into the model's input ids; null when none was recorded (optional, added later: older manifests lack it).</summary>
+    public TokenizerSettings? Tokenizer { get; init; }
+
+    /// <summary>Rows of the model's input embedding: token ids must lie in [0, VocabularySize). Null when unknown.</summary>
+    public long? VocabularySize { get; init; }
+
+    /// <summary>Classification label names in class order (label i is class i); null when the labels are class indices.</summary>
+    public List<string>? Labels { get; init; }
+
+    /// <summary>Classes of a classification head (the prediction's last axis): labels lie in [0, Classes). Null when unknown or not a classifier.</summary>
+    public long? Classes { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,

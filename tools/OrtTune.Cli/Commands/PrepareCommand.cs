@@ -1,10 +1,13 @@
 using System.CommandLine;
+using OrtTune.Artifacts.Manifest;
 using OrtTune.Graphs.Diagnostics;
 using OrtTune.Graphs.Losses;
+using OrtTune.Graphs.Onnx;
 using OrtTune.Graphs.Optimizers;
 using OrtTune.Graphs.OrtFormat;
 using OrtTune.Graphs.Rewrites;
 using OrtTune.Graphs.Training;
+using OrtTune.Pipeline.Text;
 using Spectre.Console;
 
 namespace OrtTune.Cli.Commands;
@@ -38,10 +41,16 @@ internal static class PrepareCommand
             DefaultValueFactory = _ => "portable",
         };
         var prediction = new Option<string?>("--prediction") { Description = "Model output the loss reads. Default: the first output." };
+        var tokenizer = new Option<string?>("--tokenizer")
+        {
+            Description = "Tokenizer recorded in the manifest, KIND:PATH[,PATH]: gpt2:encoder.json,vocab.bpe | wordpiece:vocab.txt | " +
+                          "sentencepiece:tokenizer.model | tiktoken:cl100k_base | llama2c:tok512.bin. Files are referenced, not copied.",
+        };
+        var labels = new Option<string?>("--labels") { Description = "Classification label names in class order, comma-separated (recorded in the manifest)." };
         var shapes = new ShapeOptions();
         var command = new Command("prepare", "Write training artifacts: training, eval and optimizer graphs, checkpoint and manifest.");
         command.Arguments.Add(model);
-        foreach (var o in new Option[] { output, loss, trainable, train, freeze, optimizer, lr, weightDecay, clip, prediction, format }) command.Options.Add(o);
+        foreach (var o in new Option[] { output, loss, trainable, train, freeze, optimizer, lr, weightDecay, clip, prediction, format, tokenizer, labels }) command.Options.Add(o);
         shapes.AddTo(command);
         command.SetAction(parse =>
         {
@@ -80,6 +89,9 @@ internal static class PrepareCommand
             };
             var dir = parse.GetValue(output)!.FullName;
             var source = parse.GetValue(model)!.FullName;
+            // Opened before anything is written, so a bad tokenizer leaves no half-made directory behind.
+            var text = OpenTokenizer(parse.GetValue(tokenizer));
+            var labelNames = parse.GetValue(labels) is { } names ? Globs(names).ToList() : null;
             var chosen = parse.GetValue(format) ?? "portable";
             if (chosen is not ("portable" or "ort" or "both"))
                 throw new OrtTuneException($"--format must be portable, ort or both, got '{chosen}'.");
@@ -93,12 +105,63 @@ internal static class PrepareCommand
             }
             var manifest = console.Status().Start("preparing", ctx =>
                 ArtifactBuilder.Build(source, dir, options, new Progress<string>(s => ctx.Status(s))));
+            // What the data pipeline checks text against: the tokenizer, the embedding's rows, the classifier's classes.
+            long? vocabulary = EmbeddingRows(source);
+            long? classes = kind == LossKind.SequenceClassificationCrossEntropy ? PredictionClasses(Path.Combine(dir, manifest.Files.Eval), manifest.PredictionName) : null;
+            if (labelNames is not null && classes is { } c && labelNames.Count != c)
+                console.MarkupLine($"[yellow]note:[/] --labels names {labelNames.Count} labels but the classifier has {c} classes; datasets will refuse this label map.");
+            if (text is not null || labelNames is not null || vocabulary is not null || classes is not null)
+            {
+                manifest = manifest with
+                {
+                    Tokenizer = text?.Settings ?? manifest.Tokenizer,
+                    VocabularySize = vocabulary ?? manifest.VocabularySize,
+                    Labels = labelNames ?? manifest.Labels,
+                    Classes = classes ?? manifest.Classes,
+                };
+                manifest.Save(dir);
+                if (text is not null && vocabulary is { } rows && text.VocabularySize > rows)
+                    console.MarkupLine($"[yellow]note:[/] the {text.Settings.Kind} tokenizer has {text.VocabularySize} tokens but the model's embedding {rows} rows; data with ids ≥ {rows} will be refused.");
+            }
             long count = manifest.Trainable.Sum(t => t.Shape.Aggregate(1L, (a, b) => a * b));
             console.MarkupLine($"wrote {Markup.Escape(dir)}: {manifest.Trainable.Count} trainable tensors ({count:N0} values), " +
                                $"{manifest.Frozen.Count} frozen; inputs {Markup.Escape(string.Join(", ", manifest.Inputs.Select(i => $"{i.Name}[{string.Join(",", i.Shape)}]")))}");
             return 0;
         });
         return command;
+    }
+
+    private static ITokenizer? OpenTokenizer(string? spec)
+    {
+        if (spec is null) return null;
+        try
+        {
+            return TokenizerFactory.Open(TokenizerSettings.Parse(spec));
+        }
+        catch (FormatException e)
+        {
+            throw new OrtTuneException($"--tokenizer: {e.Message}");
+        }
+    }
+
+    /// <summary>Rows of the embedding that input_ids index (a Gather of an initializer, possibly after a Cast); null when not found.</summary>
+    private static long? EmbeddingRows(string modelPath)
+    {
+        var graph = OnnxModelIO.Load(modelPath).Graph;
+        var ids = graph.Inputs.Find(v => v.Name == "input_ids");
+        if (ids is null) return null;
+        var readers = ids.Uses.SelectMany(u => u.Node.OpType == "Cast" ? u.Node.Outputs.SelectMany(o => o?.Uses ?? []) : [u]);
+        foreach (var use in readers)
+            if (use.Node.OpType == "Gather" && use.InputIndex == 1 && use.Node.Inputs[0]?.Initializer is { } table && table.Dims.Count == 2)
+                return table.Dims[0];
+        return null;
+    }
+
+    /// <summary>The last axis of the eval graph's prediction output (the classes of a classifier); null when not static.</summary>
+    private static long? PredictionClasses(string evalModel, string prediction)
+    {
+        var output = OnnxModelIO.Load(evalModel).Graph.Outputs.Find(o => o.Name == prediction);
+        return output?.Shape is { Count: > 0 } shape ? shape[^1].Value : null;
     }
 
     private static string[] Globs(string? list) =>
