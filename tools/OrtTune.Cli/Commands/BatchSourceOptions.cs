@@ -1,0 +1,58 @@
+using System.CommandLine;
+using OrtTune.Artifacts.Manifest;
+using OrtTune.Graphs.Diagnostics;
+using OrtTune.Pipeline.Data;
+
+namespace OrtTune.Cli.Commands;
+
+/// <summary>
+/// Where train and eval batches come from: a folder of .npy files (--data, --eval-data) or generated batches
+/// (--synthetic). Shared by `train` and `eval`.
+/// </summary>
+/// <remarks>
+/// DATASETS PLUG IN HERE: the dataset engineer's DataOptions (TSV/CSV/JSONL with a tokenizer) becomes a third
+/// source in <see cref="Train"/> and <see cref="Eval"/>; both return <see cref="IBatchSource"/>, so nothing else changes.
+/// </remarks>
+internal sealed class BatchSourceOptions
+{
+    public Option<DirectoryInfo?> Data { get; } = new("--data") { Description = "Folder with one INPUT.npy per artifacts input (rows are cut into batches)." };
+    public Option<DirectoryInfo?> EvalData { get; } = new("--eval-data") { Description = "Held-out folder of .npy inputs, like --data, to evaluate on." };
+    public Option<bool> Synthetic { get; } = new("--synthetic") { Description = "Generated random batches (smoke tests, timing); held-out ones for evaluation." };
+    public Option<long> Vocab { get; } = new("--vocab") { Description = "Token ids of generated batches lie in [0, VOCAB). Needed with --synthetic.", DefaultValueFactory = _ => 0 };
+    public Option<long> Classes { get; } = new("--classes") { Description = "Labels of generated classification batches lie in [0, CLASSES). Default 2.", DefaultValueFactory = _ => 2 };
+    public Option<int> Batches { get; } = new("--synthetic-batches") { Description = "Generated batches per epoch. Default 8.", DefaultValueFactory = _ => 8 };
+    public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the data order (shuffled per epoch) and of generated batches. Default 0.", DefaultValueFactory = _ => 0 };
+
+    public void AddTo(Command command, bool train)
+    {
+        if (train) command.Options.Add(Data);
+        foreach (var o in new Option[] { EvalData, Synthetic, Vocab, Classes, Batches, Seed }) command.Options.Add(o);
+    }
+
+    /// <summary>The training source: --data or --synthetic, shuffled per epoch with --seed.</summary>
+    public IBatchSource Train(ParseResult parse, ArtifactManifest manifest)
+    {
+        int seed = parse.GetValue(Seed);
+        if (parse.GetValue(Data) is { } folder) return new InMemoryBatchSource(BatchSource.FromNpyFolder(folder.FullName, manifest), seed);
+        if (parse.GetValue(Synthetic)) return new InMemoryBatchSource(Generated(parse, manifest, seed), seed);
+        throw new OrtTuneException("train needs --data FOLDER or --synthetic --vocab V.");
+    }
+
+    /// <summary>The eval source: --eval-data, or held-out generated batches with --synthetic; null when neither is given.</summary>
+    public IBatchSource? Eval(ParseResult parse, ArtifactManifest manifest)
+    {
+        if (parse.GetValue(EvalData) is { } folder) return new InMemoryBatchSource(BatchSource.FromNpyFolder(folder.FullName, manifest));
+        // Another seed than training's, so the generated eval batches are held out.
+        if (parse.GetValue(Synthetic)) return new InMemoryBatchSource(Generated(parse, manifest, parse.GetValue(Seed) + 7919, count: 2));
+        return null;
+    }
+
+    private List<List<OrtTune.Artifacts.Checkpoints.NamedTensor>> Generated(ParseResult parse, ArtifactManifest manifest, int seed, int? count = null)
+    {
+        long v = parse.GetValue(Vocab);
+        if (v < 1) throw new OrtTuneException("--synthetic needs --vocab (the model's vocabulary size).");
+        int n = count ?? parse.GetValue(Batches);
+        if (n < 1) throw new OrtTuneException($"--synthetic-batches must be at least 1, got {n}.");
+        return BatchSource.Synthetic(manifest, n, v, parse.GetValue(Classes), seed);
+    }
+}
