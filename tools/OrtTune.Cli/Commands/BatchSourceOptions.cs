@@ -23,10 +23,20 @@ internal sealed class BatchSourceOptions
     public Option<int> Batches { get; } = new("--synthetic-batches") { Description = "Generated batches per epoch. Default 8.", DefaultValueFactory = _ => 8 };
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the data order (shuffled per epoch) and of generated batches. Default 0.", DefaultValueFactory = _ => 0 };
 
+    /// <summary>Adds the options; <paramref name="train"/> adds --eval-data beside --data, otherwise --data is the data evaluated.</summary>
     public void AddTo(Command command, bool train)
     {
-        if (train) command.Options.Add(Data);
-        foreach (var o in new Option[] { EvalData, Synthetic, Vocab, Classes, Batches, Seed }) command.Options.Add(o);
+        command.Options.Add(Data);
+        if (train) command.Options.Add(EvalData);
+        foreach (var o in new Option[] { Synthetic, Vocab, Classes, Batches, Seed }) command.Options.Add(o);
+    }
+
+    /// <summary>What `orttune eval` evaluates: --data, or the held-out generated batches training evaluates on with --synthetic.</summary>
+    public IBatchSource EvalOnly(ParseResult parse, ArtifactManifest manifest)
+    {
+        if (parse.GetValue(Data) is { } folder) return new InMemoryBatchSource(BatchSource.FromNpyFolder(folder.FullName, manifest));
+        if (parse.GetValue(Synthetic)) return Eval(parse, manifest)!;
+        throw new OrtTuneException("eval needs --data FOLDER or --synthetic --vocab V.");
     }
 
     /// <summary>The training source: --data or --synthetic, shuffled per epoch with --seed.</summary>
