@@ -35,6 +35,11 @@ public sealed class PrepareTrainCommandTests
         var checkpoint = Path.Combine(artifacts, "checkpoints", "step-00000006");
         Assert.IsTrue(File.Exists(checkpoint));
 
+        // A second fresh run into the same folder would mix two runs' checkpoints: refused.
+        (code, _, error) = CliRunner.Run("train", artifacts, "--data", data, "--steps", "6");
+        Assert.AreEqual(OrtTuneCli.UserError, code);
+        Assert.Contains("already holds the checkpoints of a run", error);
+
         // --steps counts from the start of training, so a resumed run ends where an uninterrupted one would.
         (code, output, error) = CliRunner.Run("train", artifacts, "--data", data, "--steps", "8", "--resume", Path.Combine(artifacts, "checkpoints"));
         Assert.AreEqual(0, code, error);

@@ -78,6 +78,9 @@ internal static class TrainCommand
             };
 
             var resumePath = parse.GetValue(resume) is { } r ? CheckpointStore.Resolve(r) : null;
+            if (resumePath is null && File.Exists(Path.Combine(checkpointDir, CheckpointStore.IndexName)))
+                throw new OrtTuneException($"'{checkpointDir}' already holds the checkpoints of a run: continue it with --resume {checkpointDir}, " +
+                                           "or give this run another --checkpoints folder (nothing was overwritten).");
             var startPath = resumePath ?? Path.Combine(artifacts, manifest.Files.Checkpoint);
             var start = CheckpointReader.Read(startPath);
             var state = resumePath is null ? null : TrainerState.ReadFrom(start.PropertyBag);
