@@ -41,12 +41,12 @@ public sealed class MetricsLog : IProgress<TrainerReport>, IDisposable
         {
             if (File.Exists(csv))
             {
-                var kept = File.ReadLines(csv).Skip(1).Where(l => l.Length > 0 && long.Parse(l[..l.IndexOf(',')], CultureInfo.InvariantCulture) <= step);
+                var kept = File.ReadLines(csv).Skip(1).Where(l => l.Length > 0 && long.Parse(l[..l.IndexOf(',')], CultureInfo.InvariantCulture) <= step).ToList();
                 AtomicFile.WriteAllText(csv, string.Join("\n", kept.Prepend(string.Join(",", MetricRecord.Columns))) + "\n");
             }
             if (File.Exists(jsonl))
             {
-                var kept = File.ReadLines(jsonl).Where(l => l.Length > 0 && JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt64() <= step);
+                var kept = File.ReadLines(jsonl).Where(l => l.Length > 0 && StepOf(l) <= step).ToList();
                 AtomicFile.WriteAllText(jsonl, string.Concat(kept.Select(l => l + "\n")));
             }
         }
@@ -56,6 +56,12 @@ public sealed class MetricsLog : IProgress<TrainerReport>, IDisposable
             File.Delete(jsonl);
         }
         return new MetricsLog(directory);
+    }
+
+    private static long StepOf(string jsonLine)
+    {
+        using var row = JsonDocument.Parse(jsonLine);
+        return row.RootElement.GetProperty("step").GetInt64();
     }
 
     /// <summary>Reads a metrics.csv written by this class.</summary>

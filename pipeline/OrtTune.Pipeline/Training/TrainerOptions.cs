@@ -53,7 +53,7 @@ public sealed record TrainerOptions
         if (Epochs is < 1) throw new ArgumentException($"Epochs must be at least 1, got {Epochs}.");
         if (MaxSteps is < 1) throw new ArgumentException($"Steps must be at least 1, got {MaxSteps}.");
         if (GradientAccumulation < 1) throw new ArgumentException($"Gradient accumulation must be at least 1, got {GradientAccumulation}.");
-        if (EvalEvery < 0 || SaveEvery < 0) throw new ArgumentException("--eval-every and --save-every cannot be negative.");
+        if (EvalEvery < 0 || SaveEvery < 0) throw new ArgumentException($"Evaluation and save intervals cannot be negative, got {EvalEvery} and {SaveEvery}.");
         if (KeepLast < 1) throw new ArgumentException($"Keep at least 1 checkpoint, got {KeepLast}.");
         Evaluation.EvalMetrics.HigherIsBetter(BestMetric);
         if (EarlyStopping is { Patience: < 1 }) throw new ArgumentException("Early stopping needs a patience of at least 1 evaluation.");
