@@ -41,7 +41,7 @@ public sealed record TrainerState
     /// <summary>Evaluations since the best one (early stopping's counter).</summary>
     public long EvalsSinceBest { get; set; }
 
-    /// <summary>The schedule the rates came from, as "kind peak warmup total", to tell when a resume changes it.</summary>
+    /// <summary>The schedule of the run that saved this state, as "kind peak warmup total" (for inspection; a resume may change it).</summary>
     public string Schedule { get; set; } = "";
 
     /// <summary>Writes the state into <paramref name="bag"/> (replacing an older state).</summary>
