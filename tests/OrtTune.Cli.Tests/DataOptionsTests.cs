@@ -59,8 +59,8 @@ public sealed class DataOptionsTests
         Assert.AreEqual(512, manifest.VocabularySize, "read from the embedding that input_ids index");
         Assert.IsNull(manifest.Classes, "a causal LM has no classifier");
 
-        var (options, parse) = Parse("--train-file", train, "--eval-file", test, "--text-column", "sentence", "--max-rows", "256", "--shuffle-seed", "3");
-        var (trainSet, evalSet) = options.Open(parse, manifest, artifacts);
+        var (options, parse) = Parse("--train-file", train, "--eval-file", test, "--text-column", "sentence", "--max-rows", "256");
+        var (trainSet, evalSet) = options.Open(parse, manifest, artifacts, seed: 3);
         Assert.IsNotNull(trainSet);
         Assert.IsNotNull(evalSet);
         Assert.AreEqual(DatasetTask.CausalLM, trainSet.Task);

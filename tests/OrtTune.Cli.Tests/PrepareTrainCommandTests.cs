@@ -32,10 +32,16 @@ public sealed class PrepareTrainCommandTests
         (code, output, error) = CliRunner.Run("train", artifacts, "--data", data, "--steps", "6");
         Assert.AreEqual(0, code, error);
         Assert.Contains("done after step 6", output);
-        var checkpoint = Path.Combine(artifacts, "checkpoints", "last");
+        var checkpoint = Path.Combine(artifacts, "checkpoints", "step-00000006");
         Assert.IsTrue(File.Exists(checkpoint));
 
-        (code, output, error) = CliRunner.Run("train", artifacts, "--data", data, "--steps", "2", "--resume", checkpoint);
+        // A second fresh run into the same folder would mix two runs' checkpoints: refused.
+        (code, _, error) = CliRunner.Run("train", artifacts, "--data", data, "--steps", "6");
+        Assert.AreEqual(OrtTuneCli.UserError, code);
+        Assert.Contains("already holds the checkpoints of a run", error);
+
+        // --steps counts from the start of training, so a resumed run ends where an uninterrupted one would.
+        (code, output, error) = CliRunner.Run("train", artifacts, "--data", data, "--steps", "8", "--resume", Path.Combine(artifacts, "checkpoints"));
         Assert.AreEqual(0, code, error);
         Assert.Contains("done after step 8", output);
     }

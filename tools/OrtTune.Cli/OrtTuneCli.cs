@@ -19,7 +19,17 @@ public static class OrtTuneCli
         root.Subcommands.Add(SpecializeCommand.Create(console));
         root.Subcommands.Add(PrepareCommand.Create(console));
         root.Subcommands.Add(TrainCommand.Create(console));
-        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        root.Subcommands.Add(EvalCommand.Create(console));
+        root.Subcommands.Add(ExportCommand.Create(console));
+        root.Subcommands.Add(GenerateCommand.Create(console));
+        var config = new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+            EnableDefaultExceptionHandler = false,
+            // Ctrl-C / SIGTERM cancel the command's token; training then saves a checkpoint, which may take a while.
+            ProcessTerminationTimeout = TimeSpan.FromMinutes(2),
+        };
         try
         {
             return root.Parse(args).Invoke(config);

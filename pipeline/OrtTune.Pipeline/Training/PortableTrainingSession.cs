@@ -14,7 +14,7 @@ namespace OrtTune.Pipeline.Training;
 /// writes each updated tensor into the buffer it read (each buffer's readers all run before the node that
 /// overwrites it, so the aliasing is safe).
 /// </summary>
-public sealed class PortableTrainingSession : IDisposable
+public sealed class PortableTrainingSession : ITrainStepRunner
 {
     private readonly ArtifactManifest _manifest;
     private readonly InferenceSession _training, _eval, _optimizer;
@@ -142,6 +142,9 @@ public sealed class PortableTrainingSession : IDisposable
         _eval.RunWithBinding(_run, _evalBinding);
         return (OrtValues.ReadFloat(_evalLoss), _evalPrediction.GetTensorDataAsSpan<float>().ToArray());
     }
+
+    /// <summary>The session's parameters, optimizer state and step as an ORT-format checkpoint.</summary>
+    public TrainingCheckpoint CaptureCheckpoint() => SessionCheckpoints.Capture(this);
 
     /// <summary>Prediction of the last <see cref="TrainStep"/>.</summary>
     public ReadOnlySpan<float> LastPrediction => _prediction.GetTensorDataAsSpan<float>();

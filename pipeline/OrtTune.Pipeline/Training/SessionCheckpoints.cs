@@ -15,9 +15,14 @@ public static class SessionCheckpoints
     /// <summary>Opens an artifacts directory from its checkpoint (the initial one, or <paramref name="checkpointPath"/> to resume).</summary>
     public static PortableTrainingSession Open(string directory, string? checkpointPath = null, SessionConfig? config = null)
     {
+        var path = checkpointPath ?? Path.Combine(directory, ArtifactManifest.Load(directory).Files.Checkpoint);
+        return Open(directory, CheckpointReader.Read(path), path, config);
+    }
+
+    /// <summary>Opens an artifacts directory from a checkpoint already read (<paramref name="path"/> names it in messages).</summary>
+    public static PortableTrainingSession Open(string directory, TrainingCheckpoint checkpoint, string path, SessionConfig? config = null)
+    {
         var manifest = ArtifactManifest.Load(directory);
-        var path = checkpointPath ?? Path.Combine(directory, manifest.Files.Checkpoint);
-        var checkpoint = CheckpointReader.Read(path);
         var states = new List<NamedTensor>();
         long step = 0;
         if (checkpoint.FindOptimizerGroup(OptimizerGroup.DefaultGroupName) is { } group)

@@ -24,18 +24,20 @@ internal sealed class DataOptions
     public Option<string?> Labels { get; } = new("--labels") { Description = "Label names in class order, comma-separated. Default: the manifest's, else labels are class indices." };
     public Option<string> PromptColumn { get; } = new("--prompt-column") { Description = "Prompt column (prompt-response). Default 'prompt'.", DefaultValueFactory = _ => "prompt" };
     public Option<string> ResponseColumn { get; } = new("--response-column") { Description = "Response column (prompt-response). Default 'response'.", DefaultValueFactory = _ => "response" };
-    public Option<int> ShuffleSeed { get; } = new("--shuffle-seed") { Description = "Seed of the per-epoch shuffle of the training data. Default 0.", DefaultValueFactory = _ => 0 };
     public Option<long?> MaxRows { get; } = new("--max-rows") { Description = "Read at most this many rows of each file. Default: all." };
 
-    public void AddTo(Command command)
+    /// <summary>Adds the options; <paramref name="train"/> adds --train-file beside --eval-file.</summary>
+    public void AddTo(Command command, bool train = true)
     {
-        foreach (var o in new Option[] { TrainFile, EvalFile, Format, NoHeader, Task, TextColumn, TextPairColumn, LabelColumn, Labels,
-                     PromptColumn, ResponseColumn, ShuffleSeed, MaxRows })
+        if (train) command.Options.Add(TrainFile);
+        foreach (var o in new Option[] { EvalFile, Format, NoHeader, Task, TextColumn, TextPairColumn, LabelColumn, Labels,
+                     PromptColumn, ResponseColumn, MaxRows })
             command.Options.Add(o);
     }
 
-    /// <summary>Options for the training file (shuffled, incomplete last batch dropped); null without --train-file.</summary>
-    public DatasetOptions? Train(ParseResult parse) => parse.GetValue(TrainFile) is { } file ? Build(parse, file.FullName) : null;
+    /// <summary>Options for the training file (shuffled per epoch with <paramref name="seed"/>, incomplete last batch dropped); null without --train-file.</summary>
+    public DatasetOptions? Train(ParseResult parse, int seed = 0) =>
+        parse.GetResult(TrainFile) is not null && parse.GetValue(TrainFile) is { } file ? Build(parse, file.FullName) with { ShuffleSeed = seed } : null;
 
     /// <summary>Options for the evaluation file (file order, last batch padded); null without --eval-file.</summary>
     public DatasetOptions? Eval(ParseResult parse) => parse.GetValue(EvalFile) is { } file
@@ -51,9 +53,9 @@ internal sealed class DataOptions
 
     /// <summary>The training and evaluation datasets asked for (each null when its file was not given), validated.</summary>
     public (TextDataset? Train, TextDataset? Eval) Open(ParseResult parse, ArtifactManifest manifest, string artifactsDirectory,
-        IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+        int seed = 0, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
-        var train = Train(parse);
+        var train = Train(parse, seed);
         var eval = Eval(parse);
         if (train is null && eval is null) return (null, null);
         var tokenizer = OpenTokenizer(manifest, artifactsDirectory);
@@ -78,7 +80,6 @@ internal sealed class DataOptions
             Labels = labels?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             PromptColumn = parse.GetValue(PromptColumn)!,
             ResponseColumn = parse.GetValue(ResponseColumn)!,
-            ShuffleSeed = parse.GetValue(ShuffleSeed),
             MaxRows = maxRows,
         };
     }

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using OrtTune.Artifacts.Manifest;
+using OrtTune.Graphs.Diagnostics;
+using OrtTune.Pipeline.Data;
+
+namespace OrtTune.Cli.Commands;
+
+/// <summary>
+/// Where train and eval batches come from: text files read with the artifacts' tokenizer (--train-file, --eval-file;
+/// see <see cref="DataOptions"/>), a folder of .npy files (--data, --eval-data) or generated batches (--synthetic).
+/// Shared by `train` and `eval`.
+/// </summary>
+internal sealed class BatchSourceOptions
+{
+    public DataOptions Text { get; } = new();
+
+    public Option<DirectoryInfo?> Data { get; } = new("--data") { Description = "Folder with one INPUT.npy per artifacts input (rows are cut into batches)." };
+    public Option<DirectoryInfo?> EvalData { get; } = new("--eval-data") { Description = "Held-out folder of .npy inputs, like --data, to evaluate on." };
+    public Option<bool> Synthetic { get; } = new("--synthetic") { Description = "Generated random batches (smoke tests, timing); held-out ones for evaluation." };
+    public Option<long> Vocab { get; } = new("--vocab") { Description = "Token ids of generated batches lie in [0, VOCAB). Needed with --synthetic.", DefaultValueFactory = _ => 0 };
+    public Option<long> Classes { get; } = new("--classes") { Description = "Labels of generated classification batches lie in [0, CLASSES). Default 2.", DefaultValueFactory = _ => 2 };
+    public Option<int> Batches { get; } = new("--synthetic-batches") { Description = "Generated batches per epoch. Default 8.", DefaultValueFactory = _ => 8 };
+    public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the data order (shuffled per epoch) and of generated batches. Default 0.", DefaultValueFactory = _ => 0 };
+
+    /// <summary>Adds the options; <paramref name="train"/> adds --eval-data beside --data, otherwise --data is the data evaluated.</summary>
+    public void AddTo(Command command, bool train)
+    {
+        Text.AddTo(command, train);
+        command.Options.Add(Data);
+        if (train) command.Options.Add(EvalData);
+        foreach (var o in new Option[] { Synthetic, Vocab, Classes, Batches, Seed }) command.Options.Add(o);
+    }
+
+    /// <summary>What `orttune eval` evaluates: --eval-file, --data, or the held-out generated batches training evaluates on with --synthetic.</summary>
+    public IBatchSource EvalOnly(ParseResult parse, ArtifactManifest manifest, string artifacts)
+    {
+        if (Text.Eval(parse) is { } text) return TextDataset.Open(text, manifest, DataOptions.OpenTokenizer(manifest, artifacts));
+        if (parse.GetValue(Data) is { } folder) return new InMemoryBatchSource(BatchSource.FromNpyFolder(folder.FullName, manifest));
+        if (parse.GetValue(Synthetic)) return Eval(parse, manifest, artifacts)!;
+        throw new OrtTuneException("eval needs --eval-file FILE, --data FOLDER or --synthetic --vocab V.");
+    }
+
+    /// <summary>The training source: --train-file, --data or --synthetic, shuffled per epoch with --seed.</summary>
+    public IBatchSource Train(ParseResult parse, ArtifactManifest manifest, string artifacts)
+    {
+        int seed = parse.GetValue(Seed);
+        if (Text.Train(parse, seed) is { } text) return TextDataset.Open(text, manifest, DataOptions.OpenTokenizer(manifest, artifacts));
+        if (parse.GetValue(Data) is { } folder) return new InMemoryBatchSource(BatchSource.FromNpyFolder(folder.FullName, manifest), seed);
+        if (parse.GetValue(Synthetic)) return new InMemoryBatchSource(Generated(parse, manifest, seed), seed);
+        throw new OrtTuneException("train needs --train-file FILE, --data FOLDER or --synthetic --vocab V.");
+    }
+
+    /// <summary>The eval source: --eval-data, or held-out generated batches with --synthetic; null when neither is given.</summary>
+    public IBatchSource? Eval(ParseResult parse, ArtifactManifest manifest, string artifacts)
+    {
+        if (Text.Eval(parse) is { } text) return TextDataset.Open(text, manifest, DataOptions.OpenTokenizer(manifest, artifacts));
+        if (parse.GetValue(EvalData) is { } folder) return new InMemoryBatchSource(BatchSource.FromNpyFolder(folder.FullName, manifest));
+        // Another seed than training's, so the generated eval batches are held out.
+        if (parse.GetValue(Synthetic)) return new InMemoryBatchSource(Generated(parse, manifest, parse.GetValue(Seed) + 7919, count: 2));
+        return null;
+    }
+
+    private List<List<OrtTune.Artifacts.Checkpoints.NamedTensor>> Generated(ParseResult parse, ArtifactManifest manifest, int seed, int? count = null)
+    {
+        long v = parse.GetValue(Vocab);
+        if (v < 1) throw new OrtTuneException("--synthetic needs --vocab (the model's vocabulary size).");
+        int n = count ?? parse.GetValue(Batches);
+        if (n < 1) throw new OrtTuneException($"--synthetic-batches must be at least 1, got {n}.");
+        return BatchSource.Synthetic(manifest, n, v, parse.GetValue(Classes), seed);
+    }
+}
