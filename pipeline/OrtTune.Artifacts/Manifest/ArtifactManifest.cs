@@ -66,6 +66,9 @@ public sealed record ArtifactManifest
     /// <summary>Settings of the rewrites applied (LoRA, TokenTune, PEMA, ...), by method name.</summary>
     public Dictionary<string, Dictionary<string, string>> Methods { get; init; } = [];
 
+    /// <summary>The input-embedding vocabulary map when the artifacts use PEMA; null otherwise.</summary>
+    public VocabularySpec? Vocabulary { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
