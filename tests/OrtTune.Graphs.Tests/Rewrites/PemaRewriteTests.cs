@@ -57,6 +57,45 @@ public sealed class PemaRewriteTests
     }
 
     [TestMethod]
+    [DataRow("gpt2")]
+    [DataRow("llama")]
+    public void Restoring_gives_a_full_vocabulary_model_that_computes_what_the_trained_compact_one_computes(string fixture)
+    {
+        var path = Path.Combine(TestPaths.FixtureModels, fixture, "model.onnx");
+        var inputs = OrtHarness.FixtureInputs(Path.GetDirectoryName(path)!);
+        var ids = inputs["input_ids"].ToInt64Array();
+        var model = OnnxModelIO.Load(path);
+        var result = PemaRewrite.Apply(model, new PemaOptions { UsedIds = ids });
+        // "Training": move every kept row, so a row scattered to the wrong id would show.
+        var embedding = model.Graph.FindInitializer(result.Embedding)!;
+        var trained = embedding.Initializer!.ToArray<float>().Select((v, i) => v + 0.05f * ((i % 7) - 3)).ToArray();
+        model.Graph.RemoveInitializer(embedding);
+        model.Graph.AddInitializer(embedding, Tensor.FromArray(trained, result.UsedIds.Length, result.Dim));
+        var compactIds = ids.Select(id => (long)Array.BinarySearch(result.UsedIds, id)).ToArray();
+        var expected = OrtHarness.Run(OnnxModelIO.ToBytes(model),
+            new Dictionary<string, Tensor>(inputs) { ["input_ids"] = Tensor.FromArray(compactIds, inputs["input_ids"].Dims.ToArray()) });
+
+        var spec = new OrtTune.Artifacts.Manifest.VocabularySpec { Embedding = result.Embedding, FullSize = result.FullSize, Dim = result.Dim, UsedIds = result.UsedIds, Tied = result.Tied };
+        var original = OrtTune.Artifacts.Checkpoints.NamedTensor.FromRawData(result.Embedding, OrtTune.Artifacts.Checkpoints.TensorElementType.Float,
+            result.Original.Dims.ToArray(), result.Original.RawBytes);
+        PemaRestore.Apply(model, spec, original);
+        var restored = model.Graph.FindInitializer(result.Embedding)!.Initializer!;
+        CollectionAssert.AreEqual(new[] { result.FullSize, result.Dim }, restored.Dims.ToArray());
+        Assert.IsFalse(model.Graph.Nodes.Any(n => n.Name.StartsWith("pema/", StringComparison.Ordinal)), "the tied head reads the full matrix directly");
+        Assert.IsFalse(model.Graph.Initializers.Any(v => v.Name.Contains(PemaRewrite.UnusedSuffix, StringComparison.Ordinal)));
+        var actual = OrtHarness.Run(OnnxModelIO.ToBytes(model), inputs);
+        foreach (var (name, tensor) in expected)
+            Assert.AreEqual(0.0, OrtHarness.MaxAbsDiff(tensor, actual[name]), $"{fixture}: '{name}'");
+        // Unused rows are the pretrained ones.
+        var before = result.Original.AsSpan<float>();
+        var after = restored.AsSpan<float>();
+        int d = (int)result.Dim;
+        for (long id = 0; id < result.FullSize; id++)
+            if (Array.BinarySearch(result.UsedIds, id) < 0)
+                Assert.IsTrue(before.Slice((int)id * d, d).SequenceEqual(after.Slice((int)id * d, d)), $"unused row {id}");
+    }
+
+    [TestMethod]
     public void An_id_outside_the_embedding_is_refused()
     {
         var model = OnnxModelIO.Load(Path.Combine(TestPaths.FixtureModels, "llama", "model.onnx"));
