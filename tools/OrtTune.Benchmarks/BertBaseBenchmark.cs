@@ -128,7 +128,7 @@ internal static class BertBaseBenchmark
         return o;
     }
 
-    private static JsonObject Self(string[] args) => Child(SelfCommand(out var prefix), [.. prefix, .. args]);
+    internal static JsonObject Self(string[] args) => Child(SelfCommand(out var prefix), [.. prefix, .. args]);
 
     private static string SelfText(string[] args) => ChildText(SelfCommand(out var prefix), [.. prefix, .. args]);
 
@@ -168,7 +168,7 @@ internal static class BertBaseBenchmark
         return text;
     }
 
-    private static JsonObject Machine()
+    internal static JsonObject Machine()
     {
         string Read(string path, string key) => File.Exists(path)
             ? File.ReadLines(path).FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? ""

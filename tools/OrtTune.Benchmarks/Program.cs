@@ -5,6 +5,7 @@ using OrtTune.Benchmarks;
 //   bert-base --model DIR/model.onnx [--out docs/benchmarks] [--steps 3] [--rounds 2] [--threads 2] [--artifacts DIR]
 //             [--python /usr/bin/python3] [--peer tools/bench/bert_base_peer.py] [--no-peer] [--no-profile]
 //   prepare   --model DIR/model.onnx --artifacts DIR   (the benchmark's artifacts only)
+//   pema      --model DIR/model.onnx --gpt2 DIR --sst2 DIR [--out docs/benchmarks] [--batch 8] [--seq 128] [--steps 2]
 //   report    --json docs/benchmarks/bert-base-step.json   (rewrites the .md beside it from the raw results)
 //   measure   --artifacts DIR --batch DIR [--steps 3] [--arena on|off] [--threads 2] [--level all|extended|basic|disable] [--trace FILE.tsv]
 //   profile   --artifacts DIR --batch DIR [--threads 2] [--arena on|off] [--level ...] [--runs 3] [--prefix P]
@@ -29,6 +30,24 @@ try
                 Profile = !o.Flag("--no-profile"),
                 Command = "bert-base " + string.Join(' ', args[1..]),
             });
+        case "pema":
+            return PemaBenchmark.Run(new PemaBenchmark.Settings
+            {
+                Model = o.Required("--model"),
+                Gpt2 = o.Required("--gpt2"),
+                Sst2 = o.Required("--sst2"),
+                Out = o.Get("--out") ?? Path.Combine("docs", "benchmarks"),
+                Artifacts = o.Get("--artifacts"),
+                Batch = o.Int("--batch", 8),
+                Sequence = o.Int("--seq", 128),
+                Steps = o.Int("--steps", 2),
+                Threads = o.Int("--threads", 2),
+                Command = "pema " + string.Join(' ', args[1..]),
+            });
+        case "pema-measure":
+            Console.WriteLine(StepMeasurement.ToJson(PemaBenchmark.Measure(o.Required("--artifacts"), o.Required("--gpt2"), o.Required("--sst2"),
+                o.Int("--steps", 2), o.Int("--threads", 2))));
+            return 0;
         case "report":
             return BertBaseBenchmark.Rewrite(o.Required("--json"));
         case "prepare":
@@ -68,6 +87,7 @@ static int Usage()
         usage: OrtTune.Benchmarks bert-base --model DIR/model.onnx [--out docs/benchmarks] [--steps 3] [--rounds 2] [--threads 2]
                                             [--artifacts DIR] [--python /usr/bin/python3] [--peer PATH] [--no-peer] [--no-profile]
                OrtTune.Benchmarks prepare --model DIR/model.onnx --artifacts DIR
+               OrtTune.Benchmarks pema --model DIR/model.onnx --gpt2 DIR(encoder.json, vocab.bpe) --sst2 DIR [--out docs/benchmarks] [--batch 8] [--seq 128] [--steps 2]
                OrtTune.Benchmarks report --json docs/benchmarks/bert-base-step.json
                OrtTune.Benchmarks measure --artifacts DIR --batch DIR [--steps 3] [--arena on|off] [--threads 2] [--level all|extended|basic|disable]
                                           [--trace FILE.tsv]  (resident set sampled through the last measured step)

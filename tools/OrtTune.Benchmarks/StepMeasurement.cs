@@ -25,7 +25,13 @@ internal static class StepMeasurement
     public static JsonObject Run(Settings s)
     {
         var manifest = ArtifactManifest.Load(s.Artifacts);
-        var batch = manifest.Inputs.Select(i => NpyFile.Read(Path.Combine(s.BatchFolder, i.Name + ".npy"), i.Name)).ToList();
+        return Run(s, manifest.Inputs.Select(i => NpyFile.Read(Path.Combine(s.BatchFolder, i.Name + ".npy"), i.Name)).ToList());
+    }
+
+    /// <summary>The same measurement on a batch built by the caller (<see cref="Settings.BatchFolder"/> is not read).</summary>
+    public static JsonObject Run(Settings s, IReadOnlyList<NamedTensor> batch)
+    {
+        var manifest = ArtifactManifest.Load(s.Artifacts);
         long rssStart = PeakMemory.CurrentBytes();
 
         var config = new SessionConfig { DisableCpuArena = !s.Arena, IntraOpThreads = s.Threads, OptimizationLevel = s.Level };
@@ -67,6 +73,10 @@ internal static class StepMeasurement
         }
 
         long stateBytes = session.Parameters().Sum(p => (long)p.RawData.Length);
+        // Gradients and optimizer state have their parameter's shape (float32 here), one buffer per slot state.
+        long gradientBytes = stateBytes;
+        var sizes = manifest.Trainable.ToDictionary(t => t.Name, t => 4 * t.Shape.Aggregate(1L, (a, b) => a * b));
+        long optimizerBytes = manifest.OptimizerBinding.Slots.Sum(slot => slot.States.Count * sizes[slot.Parameter]);
         return new JsonObject
         {
             ["side"] = "orttune",
@@ -92,6 +102,8 @@ internal static class StepMeasurement
             ["peak_bytes_max"] = peak.Max(),
             ["activation_bytes"] = Array(peak.Zip(before, (p, b) => p - b)),
             ["parameter_bytes"] = stateBytes,
+            ["gradient_bytes"] = gradientBytes,
+            ["optimizer_state_bytes"] = optimizerBytes,
             ["losses"] = Array(losses),
         };
     }

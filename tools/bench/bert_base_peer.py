@@ -256,6 +256,8 @@ def main():
     sub = ap.add_subparsers(dest="cmd", required=True)
     e = sub.add_parser("export", help="export model.onnx and the batch into --out")
     e.add_argument("--out", required=True)
+    e.add_argument("--vocab", type=int, default=CFG["vocab"],
+                   help="word-embedding rows (default BERT's 30522; the PEMA benchmark uses GPT-2's 50257)")
     m = sub.add_parser("measure", help="measure PyTorch's step; JSON on stdout")
     m.add_argument("--steps", type=int, default=3)
     m.add_argument("--threads", type=int, default=2)
@@ -263,6 +265,7 @@ def main():
                    help="malloc_trim(0) before each measured step, so 'before' counts live memory only (costs the step page faults)")
     a = ap.parse_args()
     if a.cmd == "export":
+        CFG["vocab"] = a.vocab
         export(a.out)
     else:
         if a.steps < 1:

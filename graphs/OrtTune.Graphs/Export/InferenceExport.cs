@@ -52,6 +52,15 @@ public static class InferenceExport
             LoraMerge.Apply(model, adapters, LoraOptions.FromSettings(settings));
         }
 
+        if (manifest.Vocabulary is { } vocabulary)
+        {
+            // PEMA: the full vocabulary again, trained rows at their ids, so the export reads original ids of any text.
+            var originalPath = Path.Combine(artifactsDirectory, vocabulary.OriginalFile);
+            var original = CheckpointReader.Read(originalPath).FindParameter(vocabulary.Embedding)
+                           ?? throw new OrtTuneException($"{originalPath} does not hold the embedding '{vocabulary.Embedding}'.");
+            PemaRestore.Apply(model, vocabulary, original);
+        }
+
         var prediction = graph.Outputs.FirstOrDefault(o => o.Name == manifest.PredictionName)
                          ?? throw new OrtTuneException($"The eval graph has no output '{manifest.PredictionName}'.");
         graph.Outputs.Clear();

@@ -55,6 +55,7 @@ public static class ArtifactBuilder
             TrainableParameters = training.Trainable.Select(n => ToNamed(n, training.InitialParameters[n])).ToList(),
         };
         CheckpointWriter.Write(checkpoint, Path.Combine(outputDirectory, files.Checkpoint));
+        var vocabulary = training.Vocabulary is { } pema ? WriteVocabulary(pema, outputDirectory) : null;
 
         var graph = model.Graph;
         var manifest = new ArtifactManifest
@@ -78,7 +79,8 @@ public static class ArtifactBuilder
                 Settings = Settings(options.Optimizer),
             },
             OptimizerBinding = Binding(optimizer, options.Optimizer),
-            Methods = options.Lora is { } lora ? new() { ["lora"] = lora.ToSettings() } : [],
+            Methods = Methods(options, training),
+            Vocabulary = vocabulary,
         };
         manifest.Save(outputDirectory);
         return manifest;
@@ -89,7 +91,7 @@ public static class ArtifactBuilder
     {
         var model = OnnxModelIO.Load(source);
         // The same branches as the training graph, without the adapter Dropout.
-        ForwardPreparation.Apply(model, options.Shapes, options.Lora, training: false);
+        ForwardPreparation.Apply(model, options.Shapes, options.Lora, training: false, options.Vocabulary);
         var graph = model.Graph;
         var prediction = graph.Outputs.First(o => o.Name == training.PredictionName);
         ParameterInputs.Lift(graph, training.Trainable.Select(n => graph.FindInitializer(n)!));
@@ -100,6 +102,37 @@ public static class ArtifactBuilder
         DeadCodeElimination.Sweep(graph);
         model.ProducerName = "OrtTune";
         return model;
+    }
+
+    private static Dictionary<string, Dictionary<string, string>> Methods(ArtifactOptions options, TrainingGraph training)
+    {
+        var methods = new Dictionary<string, Dictionary<string, string>>();
+        if (options.Lora is { } lora) methods["lora"] = lora.ToSettings();
+        if (training.Vocabulary is { } pema)
+            methods["pema"] = new()
+            {
+                ["embedding"] = pema.Embedding,
+                ["used"] = pema.UsedIds.Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["vocabulary"] = pema.FullSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["tied"] = pema.Tied ? "true" : "false",
+            };
+        return methods;
+    }
+
+    /// <summary>PEMA: the full pretrained matrix goes beside the manifest (as a one-tensor checkpoint), so exports can restore every row.</summary>
+    private static VocabularySpec WriteVocabulary(PemaRewrite.Result pema, string outputDirectory)
+    {
+        var spec = new VocabularySpec
+        {
+            Embedding = pema.Embedding,
+            FullSize = pema.FullSize,
+            Dim = pema.Dim,
+            UsedIds = pema.UsedIds,
+            Tied = pema.Tied,
+        };
+        CheckpointWriter.Write(new TrainingCheckpoint { FrozenParameters = [ToNamed(pema.Embedding, pema.Original)] },
+            Path.Combine(outputDirectory, spec.OriginalFile));
+        return spec;
     }
 
     private static OptimizerBinding Binding(OptimizerModel optimizer, OptimizerOptions options)

@@ -24,4 +24,7 @@ public sealed class TrainingGraph
 
     /// <summary>Gradient output name per trainable parameter.</summary>
     public required IReadOnlyDictionary<string, string> GradientNames { get; init; }
+
+    /// <summary>What PEMA did to the input embedding, when it was asked for.</summary>
+    public Rewrites.PemaRewrite.Result? Vocabulary { get; init; }
 }

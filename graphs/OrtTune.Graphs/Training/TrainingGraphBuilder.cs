@@ -18,7 +18,8 @@ public static class TrainingGraphBuilder
     {
         var graph = model.Graph;
         // LoRA goes in before anything reads the graph's parameters or outputs, so its branches are ordinary forward nodes.
-        var lora = ForwardPreparation.Apply(model, options.Shapes, options.Lora, training: true);
+        var prepared = ForwardPreparation.Apply(model, options.Shapes, options.Lora, training: true, options.Vocabulary);
+        var lora = prepared.Lora;
         var prediction = ForwardPreparation.Prediction(graph, options.Prediction);
 
         var (trainable, frozen) = lora?.Split(graph) ?? options.Parameters.Split(graph);
@@ -56,6 +57,7 @@ public static class TrainingGraphBuilder
             InitialParameters = initial,
             Frozen = frozen.Select(p => p.Name).ToList(),
             GradientNames = gradientNames,
+            Vocabulary = prepared.Vocabulary,
         };
     }
 }

@@ -23,6 +23,9 @@ public sealed record TrainingGraphOptions
     /// <summary>When set, LoRA branches are added after specialisation and only their parameters (plus, if asked, the targeted biases) train. Default null.</summary>
     public LoraOptions? Lora { get; init; }
 
+    /// <summary>When set, the input embedding keeps only these token ids' rows (PEMA). Default null.</summary>
+    public PemaOptions? Vocabulary { get; init; }
+
     public AutodiffOptions Autodiff { get; init; } = new();
 
     /// <summary>Suffix of gradient output names, after the parameter name. Default "_grad".</summary>

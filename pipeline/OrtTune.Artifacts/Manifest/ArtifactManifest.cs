@@ -78,6 +78,9 @@ public sealed record ArtifactManifest
     /// <summary>Classes of a classification head (the prediction's last axis): labels lie in [0, Classes). Null when unknown or not a classifier.</summary>
     public long? Classes { get; init; }
 
+    /// <summary>The input-embedding vocabulary map when the artifacts use PEMA; null otherwise.</summary>
+    public VocabularySpec? Vocabulary { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,

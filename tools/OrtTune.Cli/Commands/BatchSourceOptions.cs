@@ -2,6 +2,7 @@ using System.CommandLine;
 using OrtTune.Artifacts.Manifest;
 using OrtTune.Graphs.Diagnostics;
 using OrtTune.Pipeline.Data;
+using OrtTune.Pipeline.Vocabulary;
 
 namespace OrtTune.Cli.Commands;
 
@@ -32,16 +33,22 @@ internal sealed class BatchSourceOptions
     }
 
     /// <summary>What `orttune eval` evaluates: --eval-file, --data, or the held-out generated batches training evaluates on with --synthetic.</summary>
-    public IBatchSource EvalOnly(ParseResult parse, ArtifactManifest manifest, string artifacts)
+    public IBatchSource EvalOnly(ParseResult parse, ArtifactManifest manifest, string artifacts) =>
+        ForArtifacts(RawEvalOnly(parse, manifest, artifacts), manifest, artifacts);
+
+    private IBatchSource RawEvalOnly(ParseResult parse, ArtifactManifest manifest, string artifacts)
     {
         if (Text.Eval(parse) is { } text) return TextDataset.Open(text, manifest, DataOptions.OpenTokenizer(manifest, artifacts));
         if (parse.GetValue(Data) is { } folder) return new InMemoryBatchSource(BatchSource.FromNpyFolder(folder.FullName, manifest));
-        if (parse.GetValue(Synthetic)) return Eval(parse, manifest, artifacts)!;
+        if (parse.GetValue(Synthetic)) return RawEval(parse, manifest, artifacts)!;
         throw new OrtTuneException("eval needs --eval-file FILE, --data FOLDER or --synthetic --vocab V.");
     }
 
     /// <summary>The training source: --train-file, --data or --synthetic, shuffled per epoch with --seed.</summary>
-    public IBatchSource Train(ParseResult parse, ArtifactManifest manifest, string artifacts)
+    public IBatchSource Train(ParseResult parse, ArtifactManifest manifest, string artifacts) =>
+        ForArtifacts(RawTrain(parse, manifest, artifacts), manifest, artifacts);
+
+    private IBatchSource RawTrain(ParseResult parse, ArtifactManifest manifest, string artifacts)
     {
         int seed = parse.GetValue(Seed);
         if (Text.Train(parse, seed) is { } text) return TextDataset.Open(text, manifest, DataOptions.OpenTokenizer(manifest, artifacts));
@@ -51,13 +58,27 @@ internal sealed class BatchSourceOptions
     }
 
     /// <summary>The eval source: --eval-data, or held-out generated batches with --synthetic; null when neither is given.</summary>
-    public IBatchSource? Eval(ParseResult parse, ArtifactManifest manifest, string artifacts)
+    public IBatchSource? Eval(ParseResult parse, ArtifactManifest manifest, string artifacts) =>
+        RawEval(parse, manifest, artifacts) is { } source ? ForArtifacts(source, manifest, artifacts) : null;
+
+    private IBatchSource? RawEval(ParseResult parse, ArtifactManifest manifest, string artifacts)
     {
         if (Text.Eval(parse) is { } text) return TextDataset.Open(text, manifest, DataOptions.OpenTokenizer(manifest, artifacts));
         if (parse.GetValue(EvalData) is { } folder) return new InMemoryBatchSource(BatchSource.FromNpyFolder(folder.FullName, manifest));
         // Another seed than training's, so the generated eval batches are held out.
         if (parse.GetValue(Synthetic)) return new InMemoryBatchSource(Generated(parse, manifest, parse.GetValue(Seed) + 7919, count: 2));
         return null;
+    }
+
+    /// <summary>
+    /// What the artifacts' rewrites need of every batch: PEMA artifacts read compact ids (an id outside the kept
+    /// vocabulary is an error naming the token, decoded when the artifacts record a tokenizer).
+    /// </summary>
+    private static IBatchSource ForArtifacts(IBatchSource source, ArtifactManifest manifest, string artifacts)
+    {
+        if (manifest.Vocabulary is null) return source;
+        var tokenizer = manifest.Tokenizer is null ? null : DataOptions.OpenTokenizer(manifest, artifacts);
+        return VocabularyRemapSource.For(source, manifest, tokenizer is null ? null : id => $"'{tokenizer.Decode([(int)id])}'");
     }
 
     private List<List<OrtTune.Artifacts.Checkpoints.NamedTensor>> Generated(ParseResult parse, ArtifactManifest manifest, int seed, int? count = null)

@@ -53,7 +53,8 @@ internal static class GenerateCommand
                 var ids = generator.Generate(prompt, options, cancellation);
                 console.Profile.Out.Writer.WriteLine(tokenizer is null
                     ? string.Join(",", ids)
-                    : text + tokenizer.Decode(ids.Where(id => id != tokenizer.Special.Eos).Select(id => (int)id)));
+                    // Decoded with the prompt: tokenizers drop a word's leading space at the start of a text.
+                    : tokenizer.Decode(prompt.Concat(ids).Where(id => id != tokenizer.Special.Eos && id != tokenizer.Special.Bos).Select(id => (int)id)));
             }
             catch (ArgumentException e)
             {

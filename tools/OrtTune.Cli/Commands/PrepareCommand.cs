@@ -8,6 +8,7 @@ using OrtTune.Graphs.OrtFormat;
 using OrtTune.Graphs.Rewrites;
 using OrtTune.Graphs.Training;
 using OrtTune.Pipeline.Text;
+using OrtTune.Pipeline.Vocabulary;
 using Spectre.Console;
 
 namespace OrtTune.Cli.Commands;
@@ -47,10 +48,16 @@ internal static class PrepareCommand
                           "sentencepiece:tokenizer.model | tiktoken:cl100k_base | llama2c:tok512.bin. Files are referenced, not copied.",
         };
         var labels = new Option<string?>("--labels") { Description = "Classification label names in class order, comma-separated (recorded in the manifest)." };
+        var vocabFrom = new Option<string[]>("--vocab-from")
+        {
+            Description = "PEMA: keep only the input-embedding rows of the token ids these data files use (count every split you will train or evaluate on). Needs --tokenizer.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var vocabColumns = new Option<string>("--vocab-columns") { Description = "Text columns counted by --vocab-from, comma-separated. Default 'text'.", DefaultValueFactory = _ => "text" };
         var shapes = new ShapeOptions();
         var command = new Command("prepare", "Write training artifacts: training, eval and optimizer graphs, checkpoint and manifest.");
         command.Arguments.Add(model);
-        foreach (var o in new Option[] { output, loss, trainable, train, freeze, optimizer, lr, weightDecay, clip, prediction, format, tokenizer, labels }) command.Options.Add(o);
+        foreach (var o in new Option[] { output, loss, trainable, train, freeze, optimizer, lr, weightDecay, clip, prediction, format, tokenizer, labels, vocabFrom, vocabColumns }) command.Options.Add(o);
         shapes.AddTo(command);
         command.SetAction(parse =>
         {
@@ -92,6 +99,16 @@ internal static class PrepareCommand
             // Opened before anything is written, so a bad tokenizer leaves no half-made directory behind.
             var text = OpenTokenizer(parse.GetValue(tokenizer));
             var labelNames = parse.GetValue(labels) is { } names ? Globs(names).ToList() : null;
+            if (parse.GetValue(vocabFrom) is { Length: > 0 } vocabFiles)
+            {
+                if (text is null) throw new OrtTuneException("--vocab-from counts token ids with the artifacts' tokenizer: give --tokenizer KIND:PATH too.");
+                var counted = console.Status().Start("counting the data's vocabulary", _ =>
+                    VocabularyCounter.Count(vocabFiles.SelectMany(f => f.Split(',', StringSplitOptions.RemoveEmptyEntries)).Select(Path.GetFullPath),
+                        Globs(parse.GetValue(vocabColumns)!), text));
+                console.MarkupLine($"PEMA: {counted.Rows:N0} rows, {counted.Tokens:N0} tokens use {counted.UsedIds.Length:N0} of {text.VocabularySize:N0} token ids " +
+                                   $"({100.0 * counted.UsedIds.Length / text.VocabularySize:F1} %)");
+                options = options with { Vocabulary = new PemaOptions { UsedIds = counted.UsedIds } };
+            }
             var chosen = parse.GetValue(format) ?? "portable";
             if (chosen is not ("portable" or "ort" or "both"))
                 throw new OrtTuneException($"--format must be portable, ort or both, got '{chosen}'.");
