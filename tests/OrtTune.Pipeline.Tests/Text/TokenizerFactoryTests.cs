@@ -47,6 +47,19 @@ public sealed class TokenizerFactoryTests
             Assert.AreEqual(0, tokenizer.Special.Pad);
             Assert.AreEqual(2088, tokenizer.TokenToId("world"));
             Assert.AreEqual("hello world", tokenizer.Decode([7592, 2088]));
+
+            // In a dataset for BERT-shaped artifacts: [CLS] a [SEP] b [SEP], segments 0 then 1, mask over real tokens.
+            var data = Path.Combine(dir, "pairs.tsv");
+            File.WriteAllText(data, "a\tb\tlabel\nHello World\tTokenization!\t1\n");
+            var manifest = TestData.Manifest("SequenceClassificationCrossEntropy",
+                ("input_ids", [1, 10]), ("token_type_ids", [1, 10]), ("attention_mask", [1, 10]), ("labels", [1]));
+            var batch = OrtTune.Pipeline.Data.TextDataset.Open(new OrtTune.Pipeline.Data.DatasetOptions { Path = data, TextColumn = "a", TextPairColumn = "b" },
+                manifest, tokenizer).Epoch(0).Single();
+            long[] Input(string name) => batch.Inputs.Single(t => t.Name == name).ToArray<long>();
+            CollectionAssert.AreEqual(new long[] { 101, 7592, 2088, 102, 19204, 3989, 999, 102, 0, 0 }, Input("input_ids"));
+            CollectionAssert.AreEqual(new long[] { 0, 0, 0, 0, 1, 1, 1, 1, 0, 0 }, Input("token_type_ids"));
+            CollectionAssert.AreEqual(new long[] { 1, 1, 1, 1, 1, 1, 1, 1, 0, 0 }, Input("attention_mask"));
+            CollectionAssert.AreEqual(new long[] { 1 }, Input("labels"));
         }
         finally { Directory.Delete(dir, true); }
     }
