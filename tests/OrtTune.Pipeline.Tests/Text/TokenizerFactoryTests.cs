@@ -97,6 +97,26 @@ public sealed class TokenizerFactoryTests
     }
 
     [TestMethod]
+    public void Tiktoken_reads_a_ranks_file()
+    {
+        // A .tiktoken file is base64(token bytes) and rank per line: the 256 bytes, then merges "he", "ll", "hell".
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var lines = Enumerable.Range(0, 256).Select(b => $"{Convert.ToBase64String([(byte)b])} {b}")
+                .Concat(new[] { "he", "ll", "hell" }.Select((t, i) => $"{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(t))} {256 + i}"));
+            var ranks = Path.Combine(dir, "tiny.tiktoken");
+            File.WriteAllLines(ranks, lines);
+            var tokenizer = TokenizerFactory.Open(TokenizerSettings.Parse($"tiktoken:{ranks},gpt-4"));
+            // Lowest rank first: he, ll, then he+ll = hell; "o" stays a byte.
+            CollectionAssert.AreEqual(new[] { 258, 'o' }, tokenizer.Encode("hello").ToArray());
+            Assert.AreEqual("hello", tokenizer.Decode([258, 'o']));
+            Assert.ThrowsExactly<FileNotFoundException>(() => TokenizerFactory.Open(TokenizerSettings.Parse($"tiktoken:{Path.Combine(dir, "none.tiktoken")}")));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [TestMethod]
     public void Settings_parse_and_errors_are_clear()
     {
         var s = TokenizerSettings.Parse("LLAMA2C:a.bin");
