@@ -91,7 +91,7 @@ public sealed class DataOptionsTests
     public void Options_map_to_dataset_options_and_errors_are_clear()
     {
         var (options, parse) = Parse("--train-file", "a.jsonl", "--eval-file", "b.csv", "--task", "prompt-response", "--format", "jsonl",
-            "--labels", "neg, pos", "--prompt-column", "q", "--response-column", "a", "--no-header", "--text-pair-column", "h");
+            "--labels", "neg, pos", "--prompt-column", "q", "--response-column", "a", "--no-header", "--text-pair-column", "h", "--split-long-texts");
         var train = options.Train(parse)!;
         Assert.AreEqual(DatasetTask.PromptResponse, train.Task);
         Assert.AreEqual(DataFormat.Jsonl, train.Format);
@@ -100,6 +100,7 @@ public sealed class DataOptionsTests
         Assert.AreEqual("a", train.ResponseColumn);
         Assert.AreEqual("h", train.TextPairColumn);
         Assert.IsFalse(train.HasHeader);
+        Assert.IsTrue(train.SplitLongTexts);
         Assert.IsTrue(train.Shuffle);
         Assert.AreEqual(LastBatchPolicy.Drop, train.LastBatch);
         var eval = options.Eval(parse)!;
@@ -112,6 +113,7 @@ public sealed class DataOptionsTests
         Assert.IsNull(defaults.Task);
         Assert.AreEqual("text", defaults.TextColumn);
         Assert.AreEqual("label", defaults.LabelColumn);
+        Assert.IsFalse(defaults.SplitLongTexts);
         Assert.IsNull(options.Eval(parse));
 
         (options, parse) = Parse("--train-file", "a.tsv", "--task", "regression");

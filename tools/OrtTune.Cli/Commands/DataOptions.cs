@@ -26,11 +26,15 @@ internal sealed class DataOptions
     public Option<string> ResponseColumn { get; } = new("--response-column") { Description = "Response column (prompt-response). Default 'response'.", DefaultValueFactory = _ => "response" };
     public Option<int> ShuffleSeed { get; } = new("--shuffle-seed") { Description = "Seed of the per-epoch shuffle of the training data. Default 0.", DefaultValueFactory = _ => 0 };
     public Option<long?> MaxRows { get; } = new("--max-rows") { Description = "Read at most this many rows of each file. Default: all." };
+    public Option<bool> SplitLongTexts { get; } = new("--split-long-texts")
+    {
+        Description = "Causal LM: split texts longer than the sequence into windows (overlapping by one token) instead of cutting them.",
+    };
 
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { TrainFile, EvalFile, Format, NoHeader, Task, TextColumn, TextPairColumn, LabelColumn, Labels,
-                     PromptColumn, ResponseColumn, ShuffleSeed, MaxRows })
+                     PromptColumn, ResponseColumn, ShuffleSeed, MaxRows, SplitLongTexts })
             command.Options.Add(o);
     }
 
@@ -80,6 +84,7 @@ internal sealed class DataOptions
             ResponseColumn = parse.GetValue(ResponseColumn)!,
             ShuffleSeed = parse.GetValue(ShuffleSeed),
             MaxRows = maxRows,
+            SplitLongTexts = parse.GetValue(SplitLongTexts),
         };
     }
 }
