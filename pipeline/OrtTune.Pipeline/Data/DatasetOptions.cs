@@ -52,6 +52,12 @@ public sealed record DatasetOptions
     /// </summary>
     public int ShuffleBufferSize { get; init; } = 100_000;
 
+    /// <summary>
+    /// Causal LM: a text longer than the sequence length becomes several examples, windows of the sequence length that
+    /// overlap by one token (so every token is learned once), instead of being cut. Default false: cut at the end.
+    /// </summary>
+    public bool SplitLongTexts { get; init; }
+
     /// <summary>Read at most this many rows (the first ones of the file). Default (null): all.</summary>
     public long? MaxRows { get; init; }
 

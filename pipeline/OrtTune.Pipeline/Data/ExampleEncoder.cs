@@ -9,7 +9,8 @@ namespace OrtTune.Pipeline.Data;
 /// <remarks>
 /// Layouts (specials only where the tokenizer has them): classification <c>[CLS|BOS] a [SEP] (b [SEP]) [EOS]</c>,
 /// segment 0 up to the first separator, 1 after it, the longer text losing tokens first when too long; causal LM
-/// <c>[BOS] text [EOS]</c> cut at the end, labels = ids (the loss shifts); prompt-response
+/// <c>[BOS] text [EOS]</c> cut at the end (or split into windows overlapping by one token), labels = ids (the loss
+/// shifts); prompt-response
 /// <c>[BOS] prompt response [EOS]</c> cut at the end, labels -100 over BOS and the prompt.
 /// </remarks>
 public sealed class ExampleEncoder
@@ -22,9 +23,13 @@ public sealed class ExampleEncoder
     private readonly LabelMap _labels;
     private readonly string _file;
     private readonly bool _pair;
+    private readonly bool _split;
 
-    public ExampleEncoder(ITokenizer tokenizer, DatasetTask task, int sequenceLength, long vocabularySize, LabelMap labels, string file, bool pair)
+    /// <param name="splitLongTexts">Causal LM: cut a text longer than the sequence into overlapping windows instead of truncating it.</param>
+    public ExampleEncoder(ITokenizer tokenizer, DatasetTask task, int sequenceLength, long vocabularySize, LabelMap labels, string file, bool pair,
+        bool splitLongTexts = false)
     {
+        _split = splitLongTexts && task == DatasetTask.CausalLM && sequenceLength >= 2;
         _tokenizer = tokenizer;
         _task = task;
         _length = sequenceLength;
@@ -43,21 +48,42 @@ public sealed class ExampleEncoder
         _ => [options.PromptColumn, options.ResponseColumn],
     };
 
-    public TokenizedExample Encode(TableRow row)
+    /// <summary>The example of <paramref name="row"/>; several when a long causal-LM text is split into windows.</summary>
+    public IReadOnlyList<TokenizedExample> Encode(TableRow row)
     {
         var special = _tokenizer.Special;
-        var example = _task switch
+        IReadOnlyList<TokenizedExample> examples = _task switch
         {
-            DatasetTask.Classification => Classification(row, special),
-            DatasetTask.CausalLM => Sequence(row, special, prompt: null, row.Values[0]),
-            _ => Sequence(row, special, prompt: row.Values[0], row.Values[1]),
+            DatasetTask.Classification => [Classification(row, special)],
+            DatasetTask.CausalLM when _split => Windows(row, special),
+            DatasetTask.CausalLM => [Sequence(row, special, prompt: null, row.Values[0])],
+            _ => [Sequence(row, special, prompt: row.Values[0], row.Values[1])],
         };
-        foreach (int id in example.Ids)
-            if (id < 0 || id >= _vocabulary)
-                throw new InvalidDataException(
-                    $"{row.Where(_file)}: token id {id} ('{Describe(id)}') is beyond the model's vocabulary of {_vocabulary} (ids 0–{_vocabulary - 1}); " +
-                    $"the {_tokenizer.Settings.Kind} tokenizer has {_tokenizer.VocabularySize} tokens, so it does not belong to this model.");
-        return example;
+        foreach (var example in examples)
+            foreach (int id in example.Ids)
+                if (id < 0 || id >= _vocabulary)
+                    throw new InvalidDataException(
+                        $"{row.Where(_file)}: token id {id} ('{Describe(id)}') is beyond the model's vocabulary of {_vocabulary} (ids 0–{_vocabulary - 1}); " +
+                        $"the {_tokenizer.Settings.Kind} tokenizer has {_tokenizer.VocabularySize} tokens, so it does not belong to this model.");
+        return examples;
+    }
+
+    // Windows of the sequence length that overlap by one token, so every token after the first is a target exactly once
+    // (the loss predicts position t+1 from t, and a window's first token is never a target).
+    private List<TokenizedExample> Windows(TableRow row, SpecialTokenIds special)
+    {
+        var ids = new List<int>();
+        if (special.AddBos && special.Bos is { } bos) ids.Add(bos);
+        ids.AddRange(_tokenizer.Encode(row.Values[0]));
+        if (special.AddEos && special.Eos is { } eos) ids.Add(eos);
+        var windows = new List<TokenizedExample>();
+        for (int start = 0; start == 0 || start + 1 < ids.Count; start += _length - 1)
+        {
+            var window = ids.GetRange(start, Math.Min(_length, ids.Count - start)).ToArray();
+            windows.Add(new TokenizedExample(window, null, window, Ignore, row.Line, Truncated: false));
+            if (start + _length >= ids.Count) break;
+        }
+        return windows;
     }
 
     private TokenizedExample Classification(TableRow row, SpecialTokenIds special)

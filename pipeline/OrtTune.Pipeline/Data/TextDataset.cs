@@ -49,7 +49,7 @@ public sealed class TextDataset : IBatchSource
     public long VocabularySize { get; }
     /// <summary>Label names in class order (null when labels are class indices); record them with the run.</summary>
     public IReadOnlyList<string>? Labels { get; }
-    /// <summary>Examples in the file (after <see cref="DatasetOptions.MaxRows"/>); 0 when not validated on open.</summary>
+    /// <summary>Examples in the file (after <see cref="DatasetOptions.MaxRows"/>; split texts count once per window); 0 when not validated on open.</summary>
     public long Examples { get; private set; }
     /// <summary>Examples cut to fit the sequence length.</summary>
     public long TruncatedExamples { get; private set; }
@@ -91,7 +91,8 @@ public sealed class TextDataset : IBatchSource
         var format = options.Format ?? DataFormats.FromPath(options.Path);
         var reader = TableReader.Open(options.Path, format, options.HasHeader);
         var columns = ExampleEncoder.Columns(options, task);
-        var encoder = new ExampleEncoder(tokenizer, task, layout.SequenceLength, vocabulary, labels, options.Path, options.TextPairColumn is not null);
+        var encoder = new ExampleEncoder(tokenizer, task, layout.SequenceLength, vocabulary, labels, options.Path, options.TextPairColumn is not null,
+            options.SplitLongTexts);
         var dataset = new TextDataset(options, reader, columns, encoder, layout, task, labels, padId, manifest.IgnoreIndex, vocabulary);
         if (options.ValidateOnOpen) dataset.Validate(progress, cancellationToken);
         return dataset;
@@ -108,7 +109,7 @@ public sealed class TextDataset : IBatchSource
     {
         var rows = _reader.Read(_columns, cancellationToken);
         if (_options.MaxRows is { } max) rows = rows.Take(checked((int)Math.Min(max, int.MaxValue)));
-        return rows.Select(_encoder.Encode);
+        return rows.SelectMany(_encoder.Encode);
     }
 
     public IEnumerable<Batch> Epoch(int epoch)

@@ -40,9 +40,6 @@ internal sealed class MlTokenizer : ITokenizer
     public int VocabularySize { get; }
     public SpecialTokenIds Special { get; }
 
-    /// <summary>The Microsoft.ML.Tokenizers object, for callers that need more than ids.</summary>
-    public Tokenizer Inner => _inner;
-
     public IReadOnlyList<int> Encode(string text)
     {
         ArgumentNullException.ThrowIfNull(text);

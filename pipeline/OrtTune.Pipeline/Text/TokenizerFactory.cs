@@ -15,24 +15,24 @@ public static class TokenizerFactory
     public static ITokenizer Open(TokenizerSettings settings, string? baseDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        string File(int index, string what)
+        string RequireFile(int index, string what)
         {
             if (settings.Files.Count <= index)
                 throw new InvalidDataException($"A {settings.Kind} tokenizer needs {what} (as file {index + 1} of KIND:PATH[,PATH]); the settings list {settings.Files.Count} file(s).");
             var path = Path.GetFullPath(settings.Files[index], baseDirectory ?? Directory.GetCurrentDirectory());
-            if (!System.IO.File.Exists(path)) throw new FileNotFoundException($"The {settings.Kind} tokenizer's {what} '{path}' does not exist.", path);
+            if (!File.Exists(path)) throw new FileNotFoundException($"The {settings.Kind} tokenizer's {what} '{path}' does not exist.", path);
             return path;
         }
 
         switch (settings.Kind)
         {
             case TokenizerSettings.Llama2c:
-                return Llama2cTokenizer.Load(File(0, "tokenizer.bin file"), settings);
+                return Llama2cTokenizer.Load(RequireFile(0, "tokenizer.bin file"), settings);
 
             case TokenizerSettings.Gpt2:
             {
-                using var vocab = System.IO.File.OpenRead(File(0, "encoder.json (vocabulary)"));
-                using var merges = System.IO.File.OpenRead(File(1, "vocab.bpe (merges)"));
+                using var vocab = File.OpenRead(RequireFile(0, "encoder.json (vocabulary)"));
+                using var merges = File.OpenRead(RequireFile(1, "vocab.bpe (merges)"));
                 var bpe = CodeGenTokenizer.Create(vocab, merges, addPrefixSpace: false, addBeginOfSentence: false, addEndOfSentence: false);
                 int? Lookup(string t) => bpe.Vocabulary.TryGetValue(t, out int id) ? id : null;
                 int? eos = Lookup("<|endoftext|>");
@@ -43,11 +43,11 @@ public static class TokenizerFactory
 
             case TokenizerSettings.WordPiece:
             {
-                var path = File(0, "vocab.txt");
+                var path = RequireFile(0, "vocab.txt");
                 // The vocabulary file is read once more for lookups and size: BertTokenizer does not expose it.
                 var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
                 int line = 0;
-                foreach (var token in System.IO.File.ReadLines(path)) vocabulary.TryAdd(token, line++);
+                foreach (var token in File.ReadLines(path)) vocabulary.TryAdd(token, line++);
                 var bert = BertTokenizer.Create(path, new BertOptions { LowerCaseBeforeTokenization = settings.LowerCase ?? true });
                 return new MlTokenizer(settings, bert, t => bert.EncodeToIds(t, addSpecialTokens: false), line, t => vocabulary.TryGetValue(t, out int id) ? id : null,
                     new SpecialTokenIds(Bos: null, Eos: null, Pad: bert.PaddingTokenId, Cls: bert.ClassificationTokenId, Sep: bert.SeparatorTokenId,
@@ -56,7 +56,7 @@ public static class TokenizerFactory
 
             case TokenizerSettings.SentencePiece:
             {
-                using var model = System.IO.File.OpenRead(File(0, "tokenizer.model"));
+                using var model = File.OpenRead(RequireFile(0, "tokenizer.model"));
                 var sp = LlamaTokenizer.Create(model, addBeginOfSentence: false, addEndOfSentence: false);
                 int size = sp.Vocabulary.Values.DefaultIfEmpty(-1).Max() + 1;
                 return new MlTokenizer(settings, sp, t => sp.EncodeToIds(t, addBeginningOfSentence: false, addEndOfSentence: false), size, t => sp.Vocabulary.TryGetValue(t, out int id) ? id : null,
@@ -72,11 +72,11 @@ public static class TokenizerFactory
                 var path = Path.GetFullPath(first, baseDirectory ?? Directory.GetCurrentDirectory());
                 TiktokenTokenizer tiktoken;
                 int ranks = 0;
-                if (System.IO.File.Exists(path))
+                if (File.Exists(path))
                 {
-                    ranks = System.IO.File.ReadLines(path).Count(l => l.Length > 0);
+                    ranks = File.ReadLines(path).Count(l => l.Length > 0);
                     // The ranks file has no pre-tokenisation regex or special tokens: those come from the model name.
-                    using var stream = System.IO.File.OpenRead(path);
+                    using var stream = File.OpenRead(path);
                     tiktoken = TiktokenTokenizer.CreateForModel(settings.Files.Count > 1 ? settings.Files[1] : "gpt-4", stream);
                 }
                 else if (first.Contains('/') || first.Contains('\\') || first.EndsWith(".tiktoken", StringComparison.OrdinalIgnoreCase))

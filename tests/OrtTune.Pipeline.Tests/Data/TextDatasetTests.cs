@@ -99,6 +99,31 @@ public sealed class TextDatasetTests
     }
 
     [TestMethod]
+    public void Long_texts_split_into_windows_that_learn_every_token_once()
+    {
+        const string text = "it 's a charming and often affecting journey . unflinchingly bleak and desperate";
+        var path = Write("long.txt", text + "\nshort\n");
+        var manifest = TestData.Manifest(CausalLM, ("input_ids", [1, 16]), ("labels", [1, 16]));
+        var tokenizer = Tokenizer();
+        var dataset = TextDataset.Open(new DatasetOptions { Path = path, Shuffle = false, SplitLongTexts = true }, manifest, tokenizer);
+        var all = new[] { 1 }.Concat(tokenizer.Encode(text)).Select(i => (long)i).ToArray();
+        Assert.IsGreaterThan(32, all.Length, "long enough for three windows");
+        int windows = (all.Length - 1 + 14) / 15;
+        Assert.AreEqual(windows + 1, dataset.Examples);
+        Assert.AreEqual(0, dataset.TruncatedExamples);
+        var batches = dataset.Epoch(0).ToList();
+        // Targets are labels[1..] of each window (the loss shifts): together they are the text's tokens after BOS, once each.
+        var targets = batches.Take(windows).SelectMany(b => Values(b, "labels")[1..].Where(l => l != -100)).ToArray();
+        CollectionAssert.AreEqual(all[1..], targets);
+        for (int w = 0; w < windows; w++)
+            CollectionAssert.AreEqual(all[(w * 15)..Math.Min(w * 15 + 16, all.Length)], Values(batches[w], "input_ids")[..Math.Min(16, all.Length - w * 15)]);
+        // Without splitting the same text is one truncated example.
+        var cut = TextDataset.Open(new DatasetOptions { Path = path, Shuffle = false }, manifest, tokenizer);
+        Assert.AreEqual(2, cut.Examples);
+        Assert.AreEqual(1, cut.TruncatedExamples);
+    }
+
+    [TestMethod]
     public void Prompt_tokens_are_ignored_in_the_loss()
     {
         var path = Write("qa.jsonl", "{\"prompt\": \"review : great film\", \"response\": \"positive\"}\n{\"prompt\": \"review : dull\", \"response\": \"negative\"}\n");

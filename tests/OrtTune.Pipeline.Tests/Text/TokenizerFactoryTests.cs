@@ -47,6 +47,19 @@ public sealed class TokenizerFactoryTests
             Assert.AreEqual(0, tokenizer.Special.Pad);
             Assert.AreEqual(2088, tokenizer.TokenToId("world"));
             Assert.AreEqual("hello world", tokenizer.Decode([7592, 2088]));
+
+            // In a dataset for BERT-shaped artifacts: [CLS] a [SEP] b [SEP], segments 0 then 1, mask over real tokens.
+            var data = Path.Combine(dir, "pairs.tsv");
+            File.WriteAllText(data, "a\tb\tlabel\nHello World\tTokenization!\t1\n");
+            var manifest = TestData.Manifest("SequenceClassificationCrossEntropy",
+                ("input_ids", [1, 10]), ("token_type_ids", [1, 10]), ("attention_mask", [1, 10]), ("labels", [1]));
+            var batch = OrtTune.Pipeline.Data.TextDataset.Open(new OrtTune.Pipeline.Data.DatasetOptions { Path = data, TextColumn = "a", TextPairColumn = "b" },
+                manifest, tokenizer).Epoch(0).Single();
+            long[] Input(string name) => batch.Inputs.Single(t => t.Name == name).ToArray<long>();
+            CollectionAssert.AreEqual(new long[] { 101, 7592, 2088, 102, 19204, 3989, 999, 102, 0, 0 }, Input("input_ids"));
+            CollectionAssert.AreEqual(new long[] { 0, 0, 0, 0, 1, 1, 1, 1, 0, 0 }, Input("token_type_ids"));
+            CollectionAssert.AreEqual(new long[] { 1, 1, 1, 1, 1, 1, 1, 1, 0, 0 }, Input("attention_mask"));
+            CollectionAssert.AreEqual(new long[] { 1 }, Input("labels"));
         }
         finally { Directory.Delete(dir, true); }
     }
@@ -81,6 +94,26 @@ public sealed class TokenizerFactoryTests
         Assert.AreEqual(100257, tokenizer.Special.Eos);
         Assert.AreEqual(100277, tokenizer.VocabularySize);
         Assert.AreEqual("Hello world", tokenizer.Decode([9906, 1917]));
+    }
+
+    [TestMethod]
+    public void Tiktoken_reads_a_ranks_file()
+    {
+        // A .tiktoken file is base64(token bytes) and rank per line: the 256 bytes, then merges "he", "ll", "hell".
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var lines = Enumerable.Range(0, 256).Select(b => $"{Convert.ToBase64String([(byte)b])} {b}")
+                .Concat(new[] { "he", "ll", "hell" }.Select((t, i) => $"{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(t))} {256 + i}"));
+            var ranks = Path.Combine(dir, "tiny.tiktoken");
+            File.WriteAllLines(ranks, lines);
+            var tokenizer = TokenizerFactory.Open(TokenizerSettings.Parse($"tiktoken:{ranks},gpt-4"));
+            // Lowest rank first: he, ll, then he+ll = hell; "o" stays a byte.
+            CollectionAssert.AreEqual(new[] { 258, 'o' }, tokenizer.Encode("hello").ToArray());
+            Assert.AreEqual("hello", tokenizer.Decode([258, 'o']));
+            Assert.ThrowsExactly<FileNotFoundException>(() => TokenizerFactory.Open(TokenizerSettings.Parse($"tiktoken:{Path.Combine(dir, "none.tiktoken")}")));
+        }
+        finally { Directory.Delete(dir, true); }
     }
 
     [TestMethod]

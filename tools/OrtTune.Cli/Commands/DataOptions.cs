@@ -25,13 +25,17 @@ internal sealed class DataOptions
     public Option<string> PromptColumn { get; } = new("--prompt-column") { Description = "Prompt column (prompt-response). Default 'prompt'.", DefaultValueFactory = _ => "prompt" };
     public Option<string> ResponseColumn { get; } = new("--response-column") { Description = "Response column (prompt-response). Default 'response'.", DefaultValueFactory = _ => "response" };
     public Option<long?> MaxRows { get; } = new("--max-rows") { Description = "Read at most this many rows of each file. Default: all." };
+    public Option<bool> SplitLongTexts { get; } = new("--split-long-texts")
+    {
+        Description = "Causal LM: split texts longer than the sequence into windows (overlapping by one token) instead of cutting them.",
+    };
 
     /// <summary>Adds the options; <paramref name="train"/> adds --train-file beside --eval-file.</summary>
     public void AddTo(Command command, bool train = true)
     {
         if (train) command.Options.Add(TrainFile);
         foreach (var o in new Option[] { EvalFile, Format, NoHeader, Task, TextColumn, TextPairColumn, LabelColumn, Labels,
-                     PromptColumn, ResponseColumn, MaxRows })
+                     PromptColumn, ResponseColumn, MaxRows, SplitLongTexts })
             command.Options.Add(o);
     }
 
@@ -81,6 +85,7 @@ internal sealed class DataOptions
             PromptColumn = parse.GetValue(PromptColumn)!,
             ResponseColumn = parse.GetValue(ResponseColumn)!,
             MaxRows = maxRows,
+            SplitLongTexts = parse.GetValue(SplitLongTexts),
         };
     }
 }
