@@ -24,7 +24,7 @@ public static class OrtEvalModel
     {
         var model = OnnxModelIO.Load(modelPath);
         // The same passes as TrainingGraphBuilder (LoRA branches included), so both graphs see the same parameters and prediction.
-        ForwardPreparation.Apply(model, options.Shapes, options.Lora, training: false, options.Vocabulary);
+        ForwardPreparation.Apply(model, options.ToTrainingGraphOptions(), training: false);
         var graph = model.Graph;
         var prediction = ForwardPreparation.Prediction(graph, options.Prediction);
 

@@ -91,7 +91,7 @@ public static class ArtifactBuilder
     {
         var model = OnnxModelIO.Load(source);
         // The same branches as the training graph, without the adapter Dropout.
-        ForwardPreparation.Apply(model, options.Shapes, options.Lora, training: false, options.Vocabulary);
+        ForwardPreparation.Apply(model, options.ToTrainingGraphOptions(), training: false);
         var graph = model.Graph;
         var prediction = graph.Outputs.First(o => o.Name == training.PredictionName);
         ParameterInputs.Lift(graph, training.Trainable.Select(n => graph.FindInitializer(n)!));
@@ -108,6 +108,7 @@ public static class ArtifactBuilder
     {
         var methods = new Dictionary<string, Dictionary<string, string>>();
         if (options.Lora is { } lora) methods["lora"] = lora.ToSettings();
+        if (options.Head is { } head) methods["head"] = new() { ["spec"] = head.ToSpec() };
         if (training.Vocabulary is { } pema)
             methods["pema"] = new()
             {

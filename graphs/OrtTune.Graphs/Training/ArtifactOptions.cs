@@ -20,6 +20,9 @@ public sealed record ArtifactOptions
     /// <summary>LoRA adapters instead of full fine-tuning; recorded in the manifest as Methods["lora"]. Default null (off).</summary>
     public LoraOptions? Lora { get; init; }
 
+    /// <summary>A new classification head in place of the model's output layer; recorded as Methods["head"]. Default null (off).</summary>
+    public ClassificationHeadOptions? Head { get; init; }
+
     /// <summary>PEMA: keep only the input-embedding rows of these token ids; recorded in the manifest. Default null (off).</summary>
     public PemaOptions? Vocabulary { get; init; }
 
@@ -41,5 +44,6 @@ public sealed record ArtifactOptions
         Prediction = Prediction,
         Lora = Lora,
         Vocabulary = Vocabulary,
+        Head = Head,
     };
 }

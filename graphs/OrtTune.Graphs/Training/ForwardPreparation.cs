@@ -12,20 +12,22 @@ namespace OrtTune.Graphs.Training;
 internal static class ForwardPreparation
 {
     /// <summary>
-    /// Raises old opsets (scatter-add needs 16), fixes shapes, shrinks the input embedding (PEMA) and adds LoRA
-    /// branches (with Dropout only when training).
+    /// Raises old opsets (scatter-add needs 16), fixes shapes, replaces the output layer by a classification head,
+    /// shrinks the input embedding (PEMA; after the head, so an LM head no longer ties it) and adds LoRA branches (with
+    /// Dropout only when training).
     /// </summary>
-    public static Result Apply(Model model, SpecializationOptions shapes, LoraOptions? lora, bool training,
-        PemaOptions? vocabulary = null)
+    public static Result Apply(Model model, TrainingGraphOptions options, bool training)
     {
         if (model.DefaultOpset < OpsetUpgrade.DefaultTarget) new OpsetUpgrade().Run(model);
-        new Specialization(shapes).Run(model);
-        var pema = vocabulary is null ? null : PemaRewrite.Apply(model, vocabulary);
-        return new Result(lora is null ? null : LoraRewrite.Apply(model, lora, training), pema);
+        new Specialization(options.Shapes).Run(model);
+        var head = options.Head is null ? null : ClassificationHead.Apply(model, options.Head);
+        var pema = options.Vocabulary is null ? null : PemaRewrite.Apply(model, options.Vocabulary);
+        var lora = options.Lora is null ? null : LoraRewrite.Apply(model, options.Lora, training);
+        return new Result(lora, pema, head);
     }
 
     /// <summary>What the rewrites did (null where a rewrite was not asked for).</summary>
-    public sealed record Result(LoraRewrite.Result? Lora, PemaRewrite.Result? Vocabulary);
+    public sealed record Result(LoraRewrite.Result? Lora, PemaRewrite.Result? Vocabulary, ClassificationHead.Result? Head);
 
     /// <summary>The output the loss reads: <paramref name="name"/>, or the model's first output.</summary>
     public static Value Prediction(Graph graph, string? name) => name is null

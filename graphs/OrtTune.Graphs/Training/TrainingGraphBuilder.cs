@@ -18,11 +18,18 @@ public static class TrainingGraphBuilder
     {
         var graph = model.Graph;
         // LoRA goes in before anything reads the graph's parameters or outputs, so its branches are ordinary forward nodes.
-        var prepared = ForwardPreparation.Apply(model, options.Shapes, options.Lora, training: true, options.Vocabulary);
+        var prepared = ForwardPreparation.Apply(model, options, training: true);
         var lora = prepared.Lora;
         var prediction = ForwardPreparation.Prediction(graph, options.Prediction);
 
         var (trainable, frozen) = lora?.Split(graph) ?? options.Parameters.Split(graph);
+        if (prepared.Head is { } head)
+        {
+            // A new head starts random: it trains whatever else is frozen (PEFT's modules_to_save).
+            var added = new[] { head.Weight, head.Bias }.Select(n => graph.FindInitializer(n)!).Where(v => !trainable.Contains(v)).ToList();
+            trainable.AddRange(added);
+            frozen.RemoveAll(added.Contains);
+        }
         var initial = ParameterInputs.Lift(graph, trainable);
         var dataInputs = graph.Inputs.Where(v => !initial.ContainsKey(v.Name)).Select(v => v.Name).ToList();
 

@@ -23,6 +23,9 @@ public sealed record TrainingGraphOptions
     /// <summary>When set, LoRA branches are added after specialisation and only their parameters (plus, if asked, the targeted biases) train. Default null.</summary>
     public LoraOptions? Lora { get; init; }
 
+    /// <summary>When set, a new sequence-classification head replaces the model's output layer (and always trains). Default null.</summary>
+    public ClassificationHeadOptions? Head { get; init; }
+
     /// <summary>When set, the input embedding keeps only these token ids' rows (PEMA). Default null.</summary>
     public PemaOptions? Vocabulary { get; init; }
 

@@ -53,11 +53,16 @@ internal static class PrepareCommand
             Description = "PEMA: keep only the input-embedding rows of the token ids these data files use (count every split you will train or evaluate on). Needs --tokenizer.",
             AllowMultipleArgumentsPerToken = true,
         };
+        var head = new Option<string?>("--head")
+        {
+            Description = "Replace the output layer (e.g. an LM head) by a new classifier: CLASSES[:last|mean|first] pooling (default last real token). " +
+                          "Adds an attention_mask input when the model has none; the head always trains.",
+        };
         var vocabColumns = new Option<string>("--vocab-columns") { Description = "Text columns counted by --vocab-from, comma-separated. Default 'text'.", DefaultValueFactory = _ => "text" };
         var shapes = new ShapeOptions();
         var command = new Command("prepare", "Write training artifacts: training, eval and optimizer graphs, checkpoint and manifest.");
         command.Arguments.Add(model);
-        foreach (var o in new Option[] { output, loss, trainable, train, freeze, optimizer, lr, weightDecay, clip, prediction, format, tokenizer, labels, vocabFrom, vocabColumns }) command.Options.Add(o);
+        foreach (var o in new Option[] { output, loss, trainable, train, freeze, optimizer, lr, weightDecay, clip, prediction, format, tokenizer, labels, vocabFrom, vocabColumns, head }) command.Options.Add(o);
         shapes.AddTo(command);
         command.SetAction(parse =>
         {
@@ -87,6 +92,7 @@ internal static class PrepareCommand
                 Optimizer = optimizerOptions,
                 LearningRate = parse.GetValue(lr),
                 Prediction = parse.GetValue(prediction),
+                Head = parse.GetValue(head) is { } headSpec ? ClassificationHeadOptions.Parse(headSpec) : null,
                 Lora = (parse.GetValue(trainable) ?? "all") switch
                 {
                     "all" => null,
