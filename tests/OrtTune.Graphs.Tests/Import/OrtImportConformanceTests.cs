@@ -1,0 +1,131 @@
+using System.Globalization;
+using OrtTune.Artifacts.Checkpoints;
+using OrtTune.Graphs.Import;
+using OrtTune.Graphs.IR;
+using OrtTune.Graphs.Onnx;
+using OrtTune.Graphs.OrtFormat;
+using OrtTune.Graphs.Passes;
+using OrtTune.Graphs.Tests.OrtFormat;
+using OrtTune.Graphs.Tests.TestSupport;
+using OrtTune.Pipeline.Training;
+
+namespace OrtTune.Graphs.Tests.Import;
+
+/// <summary>
+/// Real ONNX Runtime training artifact sets (shared/fixtures/ort-training) imported with
+/// <see cref="OrtArtifactImporter"/> and trained on the portable backend give the same first-step loss as ONNX
+/// Runtime's own training runtime (onnxruntime-web 1.19.2 in Node) on the same batch, and the loss falls in both.
+/// Dropout: the import is built with training-mode Dropout off and the runtime gets a copy of its training model whose
+/// Dropout ratios are 0, so both steps are deterministic and compute the same function.
+/// </summary>
+[TestClass]
+public sealed class OrtImportConformanceTests
+{
+    private const float LearningRate = 1e-3f; // onnxruntime-web's fixed learning rate
+    private const int Steps = 5;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    private static string FixtureSet(string relative) => TestPaths.RequireShared("fixtures", "ort-training", relative);
+
+    [TestMethod]
+    [DataRow("checkpoint")]
+    [DataRow("checkpoint.v2")]
+    public void Mnist_mlp_matches_the_ort_runtime(string checkpoint) =>
+        Compare(FixtureSet("carzh-onnxruntime-training-examples/web-demo"), checkpoint, batch: 8, seed: 1, (random, b) =>
+        [
+            NamedTensor.FromValues<float>("input", [b, 784], Floats(random, b * 784, 0, 1)),
+            NamedTensor.FromValues<long>("labels", [b], Enumerable.Range(0, b).Select(_ => random.NextInt64(10)).ToArray()),
+        ]);
+
+    [TestMethod]
+    public void Lora_transformer_block_matches_the_ort_runtime_with_dropout_off() =>
+        Compare(FixtureSet("srijanie03-ONNX-Graphs/LoRA/Graphs/Transformers"), "checkpoint", batch: 8, seed: 2, (random, b) =>
+        [
+            NamedTensor.FromValues<float>("input", [b, 32], Floats(random, b * 32, -1, 1)),
+            NamedTensor.FromValues<long>("labels", [b], Enumerable.Range(0, b).Select(_ => random.NextInt64(32)).ToArray()),
+        ]);
+
+    [TestMethod]
+    public void Lora_linear_mse_matches_the_ort_runtime() =>
+        Compare(FixtureSet("srijanie03-ONNX-Graphs/LoRA/Graphs/LoRA"), "checkpoint", batch: 4, seed: 3, (random, b) =>
+        [
+            NamedTensor.FromValues<float>("input", [b, 10], Floats(random, b * 10, -1, 1)),
+            NamedTensor.FromValues<float>("target", [b, 2], Floats(random, b * 2, -1, 1)),
+        ]);
+
+    private void Compare(string source, string checkpointFile, int batch, int seed, Func<Random, int, List<NamedTensor>> makeBatch)
+    {
+        OrtTrainingOracle.Require();
+        var work = TestPaths.TempDirectory("ort-import");
+        try
+        {
+            var inputs = makeBatch(new Random(seed), batch);
+            var batchDir = Directory.CreateDirectory(Path.Combine(work, "batch")).FullName;
+            foreach (var t in inputs) NpyWriter.Write(Path.Combine(batchDir, t.Name + ".npy"), t);
+
+            // The runtime's copy: version-2 checkpoint (ORT 1.19 loads no other), Dropout ratios 0.
+            var ortDir = Directory.CreateDirectory(Path.Combine(work, "ort")).FullName;
+            foreach (var f in new[] { OrtFormatNames.EvalModelFile, OrtFormatNames.OptimizerModelFile })
+                File.Copy(Path.Combine(source, f), Path.Combine(ortDir, f));
+            int ratiosZeroed = WithoutDropout(Path.Combine(source, OrtFormatNames.TrainingModelFile), Path.Combine(ortDir, OrtFormatNames.TrainingModelFile));
+            var sourceCheckpoint = CheckpointReader.Read(Path.Combine(source, checkpointFile));
+            CheckpointWriter.Write(sourceCheckpoint, Path.Combine(ortDir, OrtFormatNames.CheckpointFile), new CheckpointWriteOptions { Version = 2 });
+            var run = OrtTrainingOracle.Run(ortDir, batchDir, Path.Combine(work, "oracle"), Steps, 1);
+
+            var imported = Path.Combine(work, "portable");
+            var result = OrtArtifactImporter.Import(source, imported, new OrtImportOptions
+            {
+                Shapes = new SpecializationOptions { Batch = batch },
+                CheckpointFile = checkpointFile,
+                TrainingDropout = false,
+            });
+            var losses = new List<float>();
+            float evalLoss;
+            using (var session = SessionCheckpoints.Open(imported))
+            {
+                evalLoss = session.Evaluate(inputs).loss;
+                for (int step = 0; step < Steps; step++)
+                {
+                    losses.Add(session.TrainStep(inputs));
+                    session.OptimizerStep(LearningRate);
+                }
+            }
+
+            double first = Math.Abs(run.Losses[0] - losses[0]);
+            TestContext.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{Path.GetFileName(source)} ({checkpointFile}, v{result.SourceCheckpointVersion}; {ratiosZeroed} dropout ratios zeroed for ORT): " +
+                $"first loss ort {run.Losses[0]:R} import-ort portable {losses[0]:R} |Δ| {first:E2}; eval ort {run.EvalLossBefore:R} portable {evalLoss:R}; " +
+                $"ort [{string.Join(", ", run.Losses.Select(l => l.ToString("G7", CultureInfo.InvariantCulture)))}] " +
+                $"portable [{string.Join(", ", losses.Select(l => l.ToString("G7", CultureInfo.InvariantCulture)))}]"));
+
+            Assert.AreEqual(sourceCheckpoint.TrainableParameters.Count, result.Manifest.Trainable.Count, "every ORT-trainable parameter trains");
+            CollectionAssert.AreEquivalent(run.TrainingInputNames.ToArray(), result.Manifest.Inputs.Select(i => i.Name).ToArray(), "data inputs");
+            Assert.IsLessThanOrEqualTo(1e-5 * Math.Max(1, Math.Abs(run.Losses[0])), first, "first-step loss, ORT runtime vs import-ort on the portable backend");
+            Assert.IsLessThanOrEqualTo(1e-5 * Math.Max(1, Math.Abs(run.EvalLossBefore)), Math.Abs(run.EvalLossBefore - evalLoss), "eval loss");
+            Assert.IsLessThanOrEqualTo(1e-5 * Math.Max(1, Math.Abs(run.EvalLossBefore)), Math.Abs(run.Losses[0] - run.EvalLossBefore),
+                "the runtime's first training step equals its eval step, so no dropout is left in its training model");
+            Assert.IsLessThan(losses[0], losses[^1], $"portable loss did not fall: [{string.Join(", ", losses)}]");
+            Assert.IsLessThan(run.Losses[0], run.Losses[^1], $"ORT loss did not fall: [{string.Join(", ", run.Losses)}]");
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>Copies an ORT training model with every Dropout ratio (and so DropoutGrad's, which reads the same value) set to 0.</summary>
+    internal static int WithoutDropout(string from, string to)
+    {
+        var model = OnnxModelIO.Load(from);
+        var graph = model.Graph;
+        var ratios = graph.Nodes.Where(n => n.OpType == "Dropout" && n.InputOrNull(1) is not null).Select(n => n.InputOrNull(1)!).Distinct().ToList();
+        foreach (var ratio in ratios)
+            ratio.ReplaceAllUsesWith(graph.AddInitializer(graph.UniqueName("test/dropout_ratio_zero"), Tensor.Scalar(0f)));
+        OnnxModelIO.Save(model, to);
+        return ratios.Count;
+    }
+
+    private static float[] Floats(Random random, int count, double lo, double hi) =>
+        Enumerable.Range(0, count).Select(_ => (float)(lo + (hi - lo) * random.NextDouble())).ToArray();
+}
