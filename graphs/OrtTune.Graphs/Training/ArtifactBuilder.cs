@@ -141,19 +141,19 @@ public static class ArtifactBuilder
         };
     }
 
-    private static Dictionary<string, double> Settings(OptimizerOptions options) => options switch
+    internal static Dictionary<string, double> Settings(OptimizerOptions options) => options switch
     {
         AdamWOptions a => new() { ["beta1"] = a.Beta1, ["beta2"] = a.Beta2, ["epsilon"] = a.Epsilon, ["weightDecay"] = a.WeightDecay, ["maxGradNorm"] = a.MaxGradNorm ?? 0 },
         SgdOptions s => new() { ["momentum"] = s.Momentum, ["dampening"] = s.Dampening, ["nesterov"] = s.Nesterov ? 1 : 0, ["weightDecay"] = s.WeightDecay, ["maxGradNorm"] = s.MaxGradNorm ?? 0 },
         _ => [],
     };
 
-    private static TensorSpec Spec(Value v) => new(v.Name, v.ElemType.OnnxName(), Autodiff.OpBuilder.StaticShape(v));
+    internal static TensorSpec Spec(Value v) => new(v.Name, v.ElemType.OnnxName(), Autodiff.OpBuilder.StaticShape(v));
 
     internal static NamedTensor ToNamed(string name, Tensor t) =>
         NamedTensor.FromRawData(name, (TensorElementType)(int)t.DataType, t.Dims.ToArray(), t.RawBytes);
 
-    private static string Sha256(string path)
+    internal static string Sha256(string path)
     {
         using var stream = File.OpenRead(path);
         return Convert.ToHexStringLower(SHA256.HashData(stream));

@@ -3,6 +3,7 @@ using OrtTune.Artifacts.Checkpoints;
 using OrtTune.Artifacts.Manifest;
 using OrtTune.Graphs.Diagnostics;
 using OrtTune.Pipeline.Data;
+using OrtTune.Pipeline.Runtime;
 using OrtTune.Pipeline.Training;
 using Spectre.Console;
 
@@ -25,9 +26,14 @@ internal static class TrainCommand
         var resume = new Option<FileInfo?>("--resume") { Description = "Continue from this checkpoint (parameters, optimizer state and step)." };
         var saveEvery = new Option<int>("--save-every") { Description = "Also save every N steps. Default 0: only at the end.", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Seed of generated batches. Default 0.", DefaultValueFactory = _ => 0 };
-        var command = new Command("train", "Train prepared artifacts with the portable backend (plain ONNX Runtime).");
+        var backend = new Option<string>("--backend")
+        {
+            Description = "portable (default: OrtTune's graphs on plain ONNX Runtime) or ort-training (ORT-format artifacts in ONNX Runtime's training library).",
+            DefaultValueFactory = _ => "portable",
+        };
+        var command = new Command("train", "Train prepared artifacts: the portable backend (plain ONNX Runtime) by default, or --backend ort-training.");
         command.Arguments.Add(dir);
-        foreach (var o in new Option[] { data, synthetic, vocab, classes, steps, lr, accumulate, checkpoint, resume, saveEvery, seed }) command.Options.Add(o);
+        foreach (var o in new Option[] { data, synthetic, vocab, classes, steps, lr, accumulate, checkpoint, resume, saveEvery, seed, backend }) command.Options.Add(o);
         command.SetAction((parse, cancellation) =>
         {
             var artifacts = parse.GetValue(dir)!.FullName;
@@ -43,6 +49,13 @@ internal static class TrainCommand
             else throw new OrtTuneException("train needs --data FOLDER or --synthetic --vocab V.");
 
             var checkpointPath = parse.GetValue(checkpoint)?.FullName ?? Path.Combine(artifacts, "checkpoints", "last");
+            switch (parse.GetValue(backend))
+            {
+                case "portable": break;
+                case "ort-training": return Task.FromResult(TrainOrt(console, artifacts, parse.GetValue(resume)?.FullName, batches, parse.GetValue(steps),
+                    parse.GetValue(lr) ?? (float)manifest.Optimizer.LearningRate, checkpointPath, cancellation));
+                case var other: throw new OrtTuneException($"--backend must be portable or ort-training, got '{other}'.");
+            }
             using var session = SessionCheckpoints.Open(artifacts, parse.GetValue(resume)?.FullName);
             var options = new TrainingLoopOptions
             {
@@ -69,6 +82,17 @@ internal static class TrainCommand
             return Task.FromResult(result.Cancelled ? 130 : 0);
         });
         return command;
+    }
+
+    /// <summary>The ort-training backend: ONNX Runtime's own training runtime on ORT-format artifacts (fails at start-up where its library is absent).</summary>
+    private static int TrainOrt(IAnsiConsole console, string artifacts, string? resume, List<List<NamedTensor>> batches, int steps, float lr,
+        string checkpointPath, CancellationToken cancellation)
+    {
+        using var backend = OrtTrainingBackend.Open(artifacts, resume);
+        var (first, last, cancelled) = backend.Train(batches, steps, lr, checkpointPath,
+            new SynchronousProgress<(long Step, float Loss)>(r => console.MarkupLine($"step {r.Step} loss {r.Loss:F4}")), cancellation);
+        console.MarkupLine($"{(cancelled ? "stopped" : "done")} after step {backend.Step} (ort-training): loss {first:F4} → {last:F4}; checkpoint {Markup.Escape(checkpointPath)}");
+        return cancelled ? 130 : 0;
     }
 
     /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and lag the bar).</summary>
