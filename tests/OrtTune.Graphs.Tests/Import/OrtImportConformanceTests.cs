@@ -3,6 +3,7 @@ using OrtTune.Artifacts.Checkpoints;
 using OrtTune.Graphs.Import;
 using OrtTune.Graphs.IR;
 using OrtTune.Graphs.Onnx;
+using OrtTune.Graphs.Optimizers;
 using OrtTune.Graphs.OrtFormat;
 using OrtTune.Graphs.Passes;
 using OrtTune.Graphs.Tests.OrtFormat;
@@ -63,39 +64,29 @@ public sealed class OrtImportConformanceTests
             var inputs = makeBatch(new Random(seed), batch);
             var batchDir = Directory.CreateDirectory(Path.Combine(work, "batch")).FullName;
             foreach (var t in inputs) NpyWriter.Write(Path.Combine(batchDir, t.Name + ".npy"), t);
-
-            // The runtime's copy: version-2 checkpoint (ORT 1.19 loads no other), Dropout ratios 0.
-            var ortDir = Directory.CreateDirectory(Path.Combine(work, "ort")).FullName;
-            foreach (var f in new[] { OrtFormatNames.EvalModelFile, OrtFormatNames.OptimizerModelFile })
-                File.Copy(Path.Combine(source, f), Path.Combine(ortDir, f));
-            int ratiosZeroed = WithoutDropout(Path.Combine(source, OrtFormatNames.TrainingModelFile), Path.Combine(ortDir, OrtFormatNames.TrainingModelFile));
             var sourceCheckpoint = CheckpointReader.Read(Path.Combine(source, checkpointFile));
-            CheckpointWriter.Write(sourceCheckpoint, Path.Combine(ortDir, OrtFormatNames.CheckpointFile), new CheckpointWriteOptions { Version = 2 });
-            var run = OrtTrainingOracle.Run(ortDir, batchDir, Path.Combine(work, "oracle"), Steps, 1);
 
-            var imported = Path.Combine(work, "portable");
-            var result = OrtArtifactImporter.Import(source, imported, new OrtImportOptions
-            {
-                Shapes = new SpecializationOptions { Batch = batch },
-                CheckpointFile = checkpointFile,
-                TrainingDropout = false,
-            });
-            var losses = new List<float>();
-            float evalLoss;
-            using (var session = SessionCheckpoints.Open(imported))
-            {
-                evalLoss = session.Evaluate(inputs).loss;
-                for (int step = 0; step < Steps; step++)
-                {
-                    losses.Add(session.TrainStep(inputs));
-                    session.OptimizerStep(LearningRate);
-                }
-            }
+            // 1. The set as it is (its AdamWOptimizer model), against the import with the optimizer read from it.
+            var ortDir = RuntimeCopy(source, sourceCheckpoint, Path.Combine(work, "ort"), out int ratiosZeroed);
+            var run = OrtTrainingOracle.Run(ortDir, batchDir, Path.Combine(work, "oracle"), Steps, 1);
+            var (result, evalLoss, losses, initial, afterStep1) = TrainImported(source, checkpointFile, batch, inputs, Path.Combine(work, "portable"), null);
+            var adamw = UpdateDifference(ortDir, run, initial, afterStep1);
+
+            // 2. Plain SGD on both sides: the update is −lr·g, so the parameters after one step compare the gradients of
+            //    ORT's own backward graph with the import's.
+            var sgdDir = RuntimeCopy(source, sourceCheckpoint, Path.Combine(work, "ort-sgd"), out _);
+            var sgd = new SgdOptions { Momentum = 0, WeightDecay = 0 };
+            OnnxModelIO.Save(OrtOptimizerModel.Build(sourceCheckpoint.TrainableParameters
+                .Select(p => new OptimizerParameter(p.Name, DataType.Float, p.GetDims())).ToList(), sgd), Path.Combine(sgdDir, OrtFormatNames.OptimizerModelFile));
+            var sgdRun = OrtTrainingOracle.Run(sgdDir, batchDir, Path.Combine(work, "oracle-sgd"), 1, 1);
+            var (_, _, sgdLosses, sgdInitial, sgdAfter) = TrainImported(source, checkpointFile, batch, inputs, Path.Combine(work, "portable-sgd"), sgd);
+            var gradients = UpdateDifference(sgdDir, sgdRun, sgdInitial, sgdAfter);
 
             double first = Math.Abs(run.Losses[0] - losses[0]);
             TestContext.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{Path.GetFileName(source)} ({checkpointFile}, v{result.SourceCheckpointVersion}; {ratiosZeroed} dropout ratios zeroed for ORT): " +
+                $"{Path.GetFileName(source)} ({checkpointFile}, v{result.SourceCheckpointVersion}; {ratiosZeroed} dropout ratio value(s) zeroed for ORT): " +
                 $"first loss ort {run.Losses[0]:R} import-ort portable {losses[0]:R} |Δ| {first:E2}; eval ort {run.EvalLossBefore:R} portable {evalLoss:R}; " +
+                $"SGD step-1 update max ‖Δu‖∞/‖u‖∞ {gradients:E2}; AdamW step-1 update max ‖Δu‖∞/‖u‖∞ {adamw:E2} (ORT's adam_mode 1 vs torch's AdamW); " +
                 $"ort [{string.Join(", ", run.Losses.Select(l => l.ToString("G7", CultureInfo.InvariantCulture)))}] " +
                 $"portable [{string.Join(", ", losses.Select(l => l.ToString("G7", CultureInfo.InvariantCulture)))}]"));
 
@@ -105,6 +96,9 @@ public sealed class OrtImportConformanceTests
             Assert.IsLessThanOrEqualTo(1e-5 * Math.Max(1, Math.Abs(run.EvalLossBefore)), Math.Abs(run.EvalLossBefore - evalLoss), "eval loss");
             Assert.IsLessThanOrEqualTo(1e-5 * Math.Max(1, Math.Abs(run.EvalLossBefore)), Math.Abs(run.Losses[0] - run.EvalLossBefore),
                 "the runtime's first training step equals its eval step, so no dropout is left in its training model");
+            Assert.IsLessThanOrEqualTo(1e-5 * Math.Max(1, Math.Abs(sgdRun.Losses[0])), Math.Abs(sgdRun.Losses[0] - sgdLosses[0]), "first loss, SGD");
+            // Float parameters of ~0.1 hold a 1e-3·g update to a few ulps; 1 % still catches any wrong gradient term.
+            Assert.IsLessThanOrEqualTo(1e-2, gradients, "SGD update (= gradient) after one step, ORT vs import");
             Assert.IsLessThan(losses[0], losses[^1], $"portable loss did not fall: [{string.Join(", ", losses)}]");
             Assert.IsLessThan(run.Losses[0], run.Losses[^1], $"ORT loss did not fall: [{string.Join(", ", run.Losses)}]");
         }
@@ -112,6 +106,73 @@ public sealed class OrtImportConformanceTests
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>The set as the runtime gets it: version-2 checkpoint (ORT 1.19 loads no other), Dropout ratios 0.</summary>
+    private static string RuntimeCopy(string source, TrainingCheckpoint checkpoint, string directory, out int ratiosZeroed)
+    {
+        Directory.CreateDirectory(directory);
+        foreach (var f in new[] { OrtFormatNames.EvalModelFile, OrtFormatNames.OptimizerModelFile })
+            File.Copy(Path.Combine(source, f), Path.Combine(directory, f));
+        ratiosZeroed = WithoutDropout(Path.Combine(source, OrtFormatNames.TrainingModelFile), Path.Combine(directory, OrtFormatNames.TrainingModelFile));
+        CheckpointWriter.Write(checkpoint, Path.Combine(directory, OrtFormatNames.CheckpointFile), new CheckpointWriteOptions { Version = 2 });
+        return directory;
+    }
+
+    /// <summary>Imports (Dropout off) and trains <see cref="Steps"/> steps on the portable backend.</summary>
+    private static (OrtImportResult Result, float EvalLoss, List<float> Losses, Dictionary<string, float[]> Initial, Dictionary<string, float[]> AfterStep1)
+        TrainImported(string source, string checkpointFile, int batch, List<NamedTensor> inputs, string directory, OptimizerOptions? optimizer)
+    {
+        var result = OrtArtifactImporter.Import(source, directory, new OrtImportOptions
+        {
+            Shapes = new SpecializationOptions { Batch = batch },
+            CheckpointFile = checkpointFile,
+            TrainingDropout = false,
+            Optimizer = optimizer,
+        });
+        var losses = new List<float>();
+        using var session = SessionCheckpoints.Open(directory);
+        var initial = session.Parameters().ToDictionary(p => p.Name, p => p.ToArray<float>());
+        float evalLoss = session.Evaluate(inputs).loss;
+        Dictionary<string, float[]> afterStep1 = [];
+        for (int step = 0; step < Steps; step++)
+        {
+            losses.Add(session.TrainStep(inputs));
+            session.OptimizerStep(LearningRate);
+            if (step == 0) afterStep1 = session.Parameters().ToDictionary(p => p.Name, p => p.ToArray<float>());
+        }
+        return (result, evalLoss, losses, initial, afterStep1);
+    }
+
+    /// <summary>
+    /// The largest per-tensor ‖u_ort − u_portable‖∞ / ‖u_portable‖∞ of the first step's update u = p₁ − p₀. The runtime's
+    /// flat buffer lists the trainable parameters in its training model's input order.
+    /// </summary>
+    private static double UpdateDifference(string ortDir, OracleRun run, Dictionary<string, float[]> initial, Dictionary<string, float[]> afterStep1)
+    {
+        var order = OnnxModelIO.Load(Path.Combine(ortDir, OrtFormatNames.TrainingModelFile)).Graph.Inputs
+            .Select(v => v.Name).Where(afterStep1.ContainsKey).ToList();
+        var ortInitial = run.Parameters("initial");
+        var ortAfter = run.Parameters("step1");
+        double worst = 0;
+        int offset = 0;
+        foreach (var name in order)
+        {
+            var p0 = initial[name];
+            var p1 = afterStep1[name];
+            double norm = 0, diff = 0;
+            for (int i = 0; i < p0.Length; i++)
+            {
+                Assert.AreEqual(ortInitial[offset + i], p0[i], $"initial {name}[{i}]");
+                double mine = (double)p1[i] - p0[i], theirs = (double)ortAfter[offset + i] - ortInitial[offset + i];
+                norm = Math.Max(norm, Math.Abs(mine));
+                diff = Math.Max(diff, Math.Abs(mine - theirs));
+            }
+            worst = Math.Max(worst, norm == 0 ? diff : diff / norm);
+            offset += p0.Length;
+        }
+        Assert.AreEqual(ortAfter.Length, offset, "trainable parameter count");
+        return worst;
     }
 
     /// <summary>Copies an ORT training model with every Dropout ratio (and so DropoutGrad's, which reads the same value) set to 0.</summary>
