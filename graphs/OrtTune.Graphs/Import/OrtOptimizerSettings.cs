@@ -30,7 +30,8 @@ public static class OrtOptimizerSettings
                 $"(ops: {string.Join(", ", nodes.Select(n => n.QualifiedOpType).Distinct())}).");
         double? maxNorm = nodes.FirstOrDefault(n => n.OpType == OrtFormatNames.ClipGradNormOp) is { } clip ? clip.GetFloat("max_norm", 1f) : null;
         var node = optimizers[0];
-        if (node.OpType == OrtFormatNames.SgdOptimizerOp) return new SgdOptions { WeightDecay = 0, MaxGradNorm = maxNorm };
+        // SGDOptimizerV2 is p ← p − lr·g: no momentum, no decay.
+        if (node.OpType == OrtFormatNames.SgdOptimizerOp) return new SgdOptions { Momentum = 0, WeightDecay = 0, MaxGradNorm = maxNorm };
         return new AdamWOptions
         {
             // The attributes are float32; their double values are kept as they are.
