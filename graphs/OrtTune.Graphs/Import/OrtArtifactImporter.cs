@@ -96,9 +96,13 @@ public static class OrtArtifactImporter
         var built = manifest.Trainable.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         var untrained = trainable.Where(n => !built.Contains(n)).ToList();
         if (untrained.Count > 0)
+        {
+            // Without its manifest the directory is not an artifacts directory, so nothing can train on the partial result.
+            File.Delete(Path.Combine(outputDirectory, ArtifactManifest.FileName));
             throw new OrtTuneException(
                 $"Checkpoint parameters {string.Join(", ", untrained)} are trainable in ORT but cannot train here (not float tensors of more than one element " +
-                "on the loss's path); the written directory is incomplete and must not be used.");
+                "on the loss's path); nothing usable was written.");
+        }
         return new OrtImportResult
         {
             Manifest = manifest,

@@ -14,8 +14,9 @@ public sealed record OrtImportOptions
 
     /// <summary>
     /// The optimizer. Default null: the optimizer model's own settings (AdamWOptimizer alpha/beta/epsilon/weight_decay →
-    /// β1/β2/ε/weight decay; SGDOptimizerV2 → plain SGD; InplaceClipGradNorm max_norm → gradient clipping), or, without
-    /// an optimizer model, AdamW with onnxblock's defaults (β 0.9/0.999, ε 1e-6, no weight decay).
+    /// β1/β2/ε/weight decay, adam_mode 1 → the Hugging Face form; SGDOptimizerV2 → plain SGD; InplaceClipGradNorm
+    /// max_norm → gradient clipping), or, without an optimizer model, AdamW with onnxblock's defaults (β 0.9/0.999,
+    /// ε 1e-6, no weight decay, Hugging Face form).
     /// </summary>
     public OptimizerOptions? Optimizer { get; init; }
 

@@ -143,7 +143,7 @@ public static class ArtifactBuilder
 
     internal static Dictionary<string, double> Settings(OptimizerOptions options) => options switch
     {
-        AdamWOptions a => new() { ["beta1"] = a.Beta1, ["beta2"] = a.Beta2, ["epsilon"] = a.Epsilon, ["weightDecay"] = a.WeightDecay, ["maxGradNorm"] = a.MaxGradNorm ?? 0 },
+        AdamWOptions a => new() { ["beta1"] = a.Beta1, ["beta2"] = a.Beta2, ["epsilon"] = a.Epsilon, ["weightDecay"] = a.WeightDecay, ["maxGradNorm"] = a.MaxGradNorm ?? 0, ["huggingFaceForm"] = a.HuggingFaceForm ? 1 : 0 },
         SgdOptions s => new() { ["momentum"] = s.Momentum, ["dampening"] = s.Dampening, ["nesterov"] = s.Nesterov ? 1 : 0, ["weightDecay"] = s.WeightDecay, ["maxGradNorm"] = s.MaxGradNorm ?? 0 },
         _ => [],
     };

@@ -66,6 +66,7 @@ public sealed class OrtArtifactImporterTests
         Assert.AreEqual(0.999f, (float)a.Beta2);
         Assert.AreEqual(1e-6f, (float)a.Epsilon);
         Assert.AreEqual(0, a.WeightDecay);
+        Assert.IsTrue(a.HuggingFaceForm, "adam_mode 1");
 
         List<OptimizerParameter> ps = [new("w", DataType.Float, [2, 3])];
         var sgd = OrtOptimizerSettings.Read(OrtOptimizerModel.Build(ps, new SgdOptions { Momentum = 0, WeightDecay = 0, MaxGradNorm = 2 }));
@@ -75,6 +76,8 @@ public sealed class OrtArtifactImporterTests
         var wd = OrtOptimizerSettings.Read(OrtOptimizerModel.Build(ps, new AdamWOptions { Beta1 = 0.8, WeightDecay = 0.05 }));
         Assert.AreEqual(0.05f, (float)((AdamWOptions)wd).WeightDecay);
         Assert.AreEqual(0.8f, (float)((AdamWOptions)wd).Beta1);
+        Assert.IsFalse(((AdamWOptions)wd).HuggingFaceForm, "OrtTune's writer uses adam_mode 0 unless asked");
+        Assert.IsTrue(((AdamWOptions)OrtOptimizerSettings.Read(OrtOptimizerModel.Build(ps, new AdamWOptions { HuggingFaceForm = true }))).HuggingFaceForm);
     }
 
     [TestMethod]
