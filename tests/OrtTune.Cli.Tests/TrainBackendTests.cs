@@ -86,6 +86,27 @@ public sealed class TrainBackendTests
     }
 
     [TestMethod]
+    public void Resume_from_a_truncated_or_foreign_checkpoint_is_refused()
+    {
+        var portable = Path.Combine(_dir, "portable");
+        Assert.AreEqual(0, CliRunner.Run("prepare", CliRunner.Fixture("gpt2"), "--out", portable, "--batch", "2", "--seq", "8", "--loss", "causal-lm").exitCode);
+        var bytes = File.ReadAllBytes(Path.Combine(portable, "checkpoint"));
+        var truncated = Path.Combine(_dir, "truncated");
+        File.WriteAllBytes(truncated, bytes[..(bytes.Length - 100)]);
+        var (code, _, error) = CliRunner.Run("train", portable, "--synthetic", "--vocab", "100", "--resume", truncated);
+        Assert.AreEqual(OrtTuneCli.UserError, code);
+        StringAssert.Contains(error.ToLowerInvariant(), "truncated");
+
+        var foreign = Path.Combine(_dir, "foreign");
+        var copy = (byte[])bytes.Clone();
+        copy[4] = (byte)'Z'; // the file identifier ODTC lives at bytes 4..7
+        File.WriteAllBytes(foreign, copy);
+        (code, _, error) = CliRunner.Run("train", portable, "--synthetic", "--vocab", "100", "--resume", foreign);
+        Assert.AreEqual(OrtTuneCli.UserError, code);
+        Assert.Contains("ODTC", error);
+    }
+
+    [TestMethod]
     public void Resume_from_a_checkpoint_of_other_parameters_is_refused_on_both_backends()
     {
         var portable = Path.Combine(_dir, "portable");
