@@ -55,7 +55,43 @@ public sealed class OrtImportConformanceTests
             NamedTensor.FromValues<float>("target", [b, 2], Floats(random, b * 2, -1, 1)),
         ]);
 
-    private void Compare(string source, string checkpointFile, int batch, int seed, Func<Random, int, List<NamedTensor>> makeBatch)
+    /// <summary>
+    /// A checkpoint that already holds AdamW state (step 3, non-zero momentum0/momentum1), as ORT saves it mid-training:
+    /// the runtime resumes from it, and so does the import, on the same trajectory.
+    /// </summary>
+    [TestMethod]
+    public void Optimizer_state_in_the_checkpoint_resumes_like_the_ort_runtime()
+    {
+        var from = FixtureSet("srijanie03-ONNX-Graphs/LoRA/Graphs/Transformers");
+        var source = Directory.CreateDirectory(Path.Combine(TestPaths.TempDirectory("ort-import-state"), "set")).FullName;
+        try
+        {
+            foreach (var f in new[] { OrtFormatNames.TrainingModelFile, OrtFormatNames.EvalModelFile, OrtFormatNames.OptimizerModelFile })
+                File.Copy(Path.Combine(from, f), Path.Combine(source, f));
+            var checkpoint = CheckpointReader.Read(Path.Combine(from, "checkpoint"));
+            var random = new Random(11);
+            var group = new OptimizerGroup { Step = 3, InitialLearningRate = LearningRate };
+            foreach (var p in checkpoint.TrainableParameters)
+                group.ParameterStates.Add(new ParameterOptimizerState(p.Name,
+                [
+                    NamedTensor.FromValues<float>(OptimizerGroup.FirstMomentName, p.GetDims(), Floats(random, (int)p.ElementCount, -1e-2, 1e-2)),
+                    NamedTensor.FromValues<float>(OptimizerGroup.SecondMomentName, p.GetDims(), Floats(random, (int)p.ElementCount, 1e-6, 1e-4)),
+                ]));
+            checkpoint.OptimizerGroups.Add(group);
+            CheckpointWriter.Write(checkpoint, Path.Combine(source, "checkpoint"), new CheckpointWriteOptions { Version = 2 });
+            Compare(source, "checkpoint", batch: 8, seed: 12, (r, b) =>
+            [
+                NamedTensor.FromValues<float>("input", [b, 32], Floats(r, b * 32, -1, 1)),
+                NamedTensor.FromValues<long>("labels", [b], Enumerable.Range(0, b).Select(_ => r.NextInt64(32)).ToArray()),
+            ], expectedStep: 3);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(source)!, recursive: true);
+        }
+    }
+
+    private void Compare(string source, string checkpointFile, int batch, int seed, Func<Random, int, List<NamedTensor>> makeBatch, long? expectedStep = null)
     {
         OrtTrainingOracle.Require();
         var work = TestPaths.TempDirectory("ort-import");
@@ -70,11 +106,13 @@ public sealed class OrtImportConformanceTests
             var ortDir = RuntimeCopy(source, sourceCheckpoint, Path.Combine(work, "ort"), out int ratiosZeroed);
             var run = OrtTrainingOracle.Run(ortDir, batchDir, Path.Combine(work, "oracle"), Steps, 1);
             var (result, evalLoss, losses, initial, afterStep1) = TrainImported(source, checkpointFile, batch, inputs, Path.Combine(work, "portable"), null);
+            Assert.AreEqual(expectedStep, result.CarriedOptimizerStep, "optimizer step carried over from the checkpoint");
             var adamw = UpdateDifference(ortDir, run, initial, afterStep1);
 
             // 2. Plain SGD on both sides: the update is −lr·g, so the parameters after one step compare the gradients of
             //    ORT's own backward graph with the import's.
-            var sgdDir = RuntimeCopy(source, sourceCheckpoint, Path.Combine(work, "ort-sgd"), out _);
+            var stateless = new TrainingCheckpoint { TrainableParameters = sourceCheckpoint.TrainableParameters, FrozenParameters = sourceCheckpoint.FrozenParameters };
+            var sgdDir = RuntimeCopy(source, stateless, Path.Combine(work, "ort-sgd"), out _);
             var sgd = new SgdOptions { Momentum = 0, WeightDecay = 0 };
             OnnxModelIO.Save(OrtOptimizerModel.Build(sourceCheckpoint.TrainableParameters
                 .Select(p => new OptimizerParameter(p.Name, DataType.Float, p.GetDims())).ToList(), sgd), Path.Combine(sgdDir, OrtFormatNames.OptimizerModelFile));
@@ -132,6 +170,8 @@ public sealed class OrtImportConformanceTests
             CheckpointFile = checkpointFile,
             TrainingDropout = false,
             Optimizer = optimizer,
+            // SGD keeps no state; the AdamW state of a checkpoint would not fit it.
+            CarryOptimizerState = optimizer is null,
         });
         var losses = new List<float>();
         using var session = SessionCheckpoints.Open(directory);
