@@ -22,6 +22,7 @@ public static class OrtTuneCli
         root.Subcommands.Add(EvalCommand.Create(console));
         root.Subcommands.Add(ExportCommand.Create(console));
         root.Subcommands.Add(GenerateCommand.Create(console));
+        root.Subcommands.Add(ImportOrtCommand.Create(console));
         var config = new InvocationConfiguration
         {
             Output = output,

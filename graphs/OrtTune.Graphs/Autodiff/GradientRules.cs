@@ -57,6 +57,7 @@ public static class GradientRules
         Add("SimplifiedLayerNormalization", LayerNormGradients.SimplifiedLayerNormalization);
         Add("Gemm", GemmGradients.Gemm);
         Add("Dropout", DropoutGradients.Dropout);
+        Add("SoftmaxCrossEntropyLoss", SoftmaxCrossEntropyLossGradients.SoftmaxCrossEntropyLoss);
         Add("FusedMatMul", FusedMatMulGradients.FusedMatMul, "com.microsoft");
         Add("Gelu", GeluGradients.ContribGelu, "com.microsoft");
         Add("BiasGelu", GeluGradients.BiasGelu, "com.microsoft");

@@ -14,4 +14,11 @@ public sealed record AdamWOptions : OptimizerOptions
 
     /// <summary>Decoupled weight decay: p ← p·(1 − lr·wd) before the Adam step. Default 0.01.</summary>
     public override double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>
+    /// Use the Hugging Face form (transformers' AdamW; ONNX Runtime's AdamWOptimizer with adam_mode 1, onnxblock's
+    /// default) instead of torch's: p ← p − lr·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε), then p ← p − lr·wd·p. ε is added to √v
+    /// before the bias correction rather than after it, and the decay follows the update. Default false (torch).
+    /// </summary>
+    public bool HuggingFaceForm { get; init; }
 }

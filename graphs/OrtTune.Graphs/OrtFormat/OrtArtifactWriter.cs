@@ -1,4 +1,6 @@
 using OrtTune.Artifacts.Checkpoints;
+using OrtTune.Artifacts.Manifest;
+using OrtTune.Graphs.Diagnostics;
 using OrtTune.Graphs.IR;
 using OrtTune.Graphs.Onnx;
 using OrtTune.Graphs.Optimizers;
@@ -18,7 +20,9 @@ namespace OrtTune.Graphs.OrtFormat;
 /// and gradients.
 /// </summary>
 /// <remarks>
-/// <see cref="ArtifactOptions.LearningRate"/> is not written anywhere: ORT's runtime takes the learning rate from its
+/// A manifest.json (runtime "ort-training", checkpoint version 2) is written last, so tools can tell what the directory
+/// needs. <see cref="ArtifactOptions.LearningRate"/> is recorded only there (for the ort-training backend, which sets
+/// it through SetLearningRate): ORT's runtime takes the learning rate from its
 /// own optimizer state (SetLearningRate / RegisterLinearLRScheduler; 1e-3 by default, and onnxruntime-web 1.19 cannot
 /// change it). A checkpoint optimizer group's initial_learning_rate does not set it either (checked: the first step
 /// of a checkpoint saying 0.01 still moves parameters by 1e-3). See <see cref="OrtOptimizerModel"/> for how the
@@ -29,6 +33,8 @@ public static class OrtArtifactWriter
     /// <summary>Builds the artifacts of <paramref name="modelPath"/> into <paramref name="outputDirectory"/> (created if needed).</summary>
     public static OrtArtifactSet Write(string modelPath, string outputDirectory, ArtifactOptions options, IProgress<string>? progress = null)
     {
+        if (options.ModelLoss is not null)
+            throw new OrtTuneException("The ORT-format writer appends its own loss block; ArtifactOptions.ModelLoss is for imported ORT sets, which already are in this format.");
         var source = Path.GetFullPath(modelPath);
         var directory = Path.GetFullPath(outputDirectory);
         Directory.CreateDirectory(directory);
@@ -58,6 +64,38 @@ public static class OrtArtifactWriter
         };
         // Version 2 exactly: ORT 1.19 rejects any other checkpoint version.
         CheckpointWriter.Write(checkpoint, Path.Combine(directory, OrtFormatNames.CheckpointFile), new CheckpointWriteOptions { Version = 2 });
+
+        // Last, so a directory with a manifest is complete; it tells tools (and `orttune train`) which runtime it needs.
+        var graph = training.Model.Graph;
+        new ArtifactManifest
+        {
+            Runtime = ArtifactManifest.OrtTrainingRuntime,
+            CheckpointVersion = 2,
+            CreatedBy = $"OrtTune {typeof(OrtArtifactWriter).Assembly.GetName().Version}",
+            SourceModel = Path.GetFileName(source),
+            SourceSha256 = ArtifactBuilder.Sha256(source),
+            Inputs = training.DataInputs.Select(n => ArtifactBuilder.Spec(graph.Inputs.First(v => v.Name == n))).ToList(),
+            LossName = training.LossName,
+            LossKind = options.Loss.Kind.ToString(),
+            IgnoreIndex = options.Loss.IgnoreIndex,
+            PredictionName = training.PredictionName,
+            Trainable = trainable.Select(p => new TensorSpec(p.Name, p.Value.DataType.OnnxName(), p.Value.Dims.ToArray())).ToList(),
+            Frozen = frozen.Select(p => p.Name).ToList(),
+            // The runtime keeps gradients in its own accumulation buffers; the graph outputs only their flags.
+            Gradients = trainable.ToDictionary(p => p.Name, p => OrtFormatNames.AccumulationOut(p.Name)),
+            Files = new ArtifactFiles
+            {
+                Training = OrtFormatNames.TrainingModelFile, Eval = OrtFormatNames.EvalModelFile,
+                Optimizer = OrtFormatNames.OptimizerModelFile, Checkpoint = OrtFormatNames.CheckpointFile,
+            },
+            Optimizer = new OptimizerSpec
+            {
+                Kind = options.Optimizer is SgdOptions ? "sgd" : "adamw",
+                LearningRate = options.LearningRate,
+                Settings = ArtifactBuilder.Settings(options.Optimizer),
+            },
+            Methods = options.Lora is { } lora ? new() { ["lora"] = lora.ToSettings() } : [],
+        }.Save(directory);
 
         var parameterNames = parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         return new OrtArtifactSet

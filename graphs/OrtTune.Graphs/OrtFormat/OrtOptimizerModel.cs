@@ -19,8 +19,8 @@ namespace OrtTune.Graphs.OrtFormat;
 /// p ← p − lr·wd·p; m ← α·m + (1−α)·g; v ← β·v + (1−β)·g²; p ← p − lr·m / ((1−αᵗ)·(√(v/(1−βᵗ)) + ε)), which is
 /// torch's update (torch writes √v/√(1−βᵗ) and lr/(1−αᵗ); the difference is float rounding; ORT also computes the bias
 /// corrections in float where OrtTune's portable graph uses double). onnxblock's defaults differ (adam_mode 1 = the
-/// Hugging Face variant: bias correction folded into lr and decay applied after the update; ε 1e-6; wd 0) and are not
-/// used.</para>
+/// Hugging Face variant: bias correction folded into lr and decay applied after the update; ε 1e-6; wd 0); mode 1 is
+/// written when <see cref="AdamWOptions.HuggingFaceForm"/> is set.</para>
 /// <para>Not expressible, rejected: per-parameter decay exclusions (<see cref="OptimizerOptions.NoWeightDecay"/>
 /// with wd ≠ 0) — one node with one weight_decay updates every parameter, the runtime allows one optimizer node,
 /// and the sequence order is the runtime's; SGD momentum, dampening, Nesterov and weight decay — SGDOptimizerV2 is
@@ -97,7 +97,7 @@ public static class OrtOptimizerModel
             Attribute.Of("epsilon", (float)o.Epsilon),
             Attribute.Of("weight_decay", (float)o.WeightDecay),
             Attribute.Of("correct_bias", 1L),
-            Attribute.Of("adam_mode", 0L), // torch.optim.AdamW; see the remarks
+            Attribute.Of("adam_mode", o.HuggingFaceForm ? 1L : 0L), // 0: torch.optim.AdamW; see the remarks
         ];
     }
 

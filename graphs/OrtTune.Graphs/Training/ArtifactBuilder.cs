@@ -20,20 +20,36 @@ namespace OrtTune.Graphs.Training;
 /// </summary>
 public static class ArtifactBuilder
 {
+    /// <summary>Manifest loss kind of artifacts whose model computes its own loss (<see cref="ArtifactOptions.ModelLoss"/>).</summary>
+    public const string ModelOutputLossKind = "ModelOutput";
+
     public static ArtifactManifest Build(string modelPath, string outputDirectory, ArtifactOptions options, IProgress<string>? progress = null)
     {
         var source = Path.GetFullPath(modelPath);
+        return Build(new ArtifactSource(Path.GetFileName(source), Sha256(source), _ => OnnxModelIO.Load(source)), outputDirectory, options, progress);
+    }
+
+    /// <summary>
+    /// Where the forward model comes from when it is not one file (an imported ORT artifact set): a name and hash for
+    /// the manifest, a loader called once for the training graph (argument true) and once for the eval graph (false),
+    /// and optionally the optimizer state to start from, given the trainable parameters and the optimizer's binding.
+    /// </summary>
+    internal sealed record ArtifactSource(string Name, string Sha256, Func<bool, Model> Load,
+        Func<IReadOnlyList<NamedTensor>, OptimizerBinding, List<OptimizerGroup>>? InitialOptimizerState = null);
+
+    internal static ArtifactManifest Build(ArtifactSource source, string outputDirectory, ArtifactOptions options, IProgress<string>? progress = null)
+    {
         Directory.CreateDirectory(outputDirectory);
         var files = new ArtifactFiles();
 
         progress?.Report("building the training graph");
-        var training = TrainingGraphBuilder.Build(OnnxModelIO.Load(source), options.ToTrainingGraphOptions());
+        var training = TrainingGraphBuilder.Build(source.Load(true), options.ToTrainingGraphOptions());
         var model = training.Model;
         model.ProducerName = "OrtTune";
         OnnxModelIO.Save(model, Path.Combine(outputDirectory, files.Training));
 
         progress?.Report("building the eval graph");
-        var eval = BuildEval(source, options, training);
+        var eval = BuildEval(source.Load(false), options, training);
         OnnxModelIO.Save(eval, Path.Combine(outputDirectory, files.Eval));
 
         progress?.Report("building the optimizer graph");
@@ -50,9 +66,12 @@ public static class ArtifactBuilder
         OnnxModelIO.Save(optimizer.Model, Path.Combine(outputDirectory, files.Optimizer));
 
         progress?.Report("writing the checkpoint");
+        var binding = Binding(optimizer, options.Optimizer);
+        var trainableTensors = training.Trainable.Select(n => ToNamed(n, training.InitialParameters[n])).ToList();
         var checkpoint = new TrainingCheckpoint
         {
-            TrainableParameters = training.Trainable.Select(n => ToNamed(n, training.InitialParameters[n])).ToList(),
+            TrainableParameters = trainableTensors,
+            OptimizerGroups = source.InitialOptimizerState?.Invoke(trainableTensors, binding) ?? [],
         };
         CheckpointWriter.Write(checkpoint, Path.Combine(outputDirectory, files.Checkpoint));
         var vocabulary = training.Vocabulary is { } pema ? WriteVocabulary(pema, outputDirectory) : null;
@@ -61,11 +80,11 @@ public static class ArtifactBuilder
         var manifest = new ArtifactManifest
         {
             CreatedBy = $"OrtTune {typeof(ArtifactBuilder).Assembly.GetName().Version}",
-            SourceModel = Path.GetFileName(source),
-            SourceSha256 = Sha256(source),
+            SourceModel = source.Name,
+            SourceSha256 = source.Sha256,
             Inputs = training.DataInputs.Select(n => Spec(graph.Inputs.First(v => v.Name == n))).ToList(),
             LossName = training.LossName,
-            LossKind = options.Loss.Kind.ToString(),
+            LossKind = options.ModelLoss is null ? options.Loss.Kind.ToString() : ModelOutputLossKind,
             IgnoreIndex = options.Loss.IgnoreIndex,
             PredictionName = training.PredictionName,
             Trainable = training.Trainable.Select(n => Spec(graph.Inputs.First(v => v.Name == n))).ToList(),
@@ -78,7 +97,7 @@ public static class ArtifactBuilder
                 LearningRate = options.LearningRate,
                 Settings = Settings(options.Optimizer),
             },
-            OptimizerBinding = Binding(optimizer, options.Optimizer),
+            OptimizerBinding = binding,
             Methods = Methods(options, training),
             Vocabulary = vocabulary,
         };
@@ -87,15 +106,14 @@ public static class ArtifactBuilder
     }
 
     /// <summary>Forward + loss with the same trainable parameters lifted to inputs, so one set of tensors feeds both graphs.</summary>
-    private static Model BuildEval(string source, ArtifactOptions options, TrainingGraph training)
+    private static Model BuildEval(Model model, ArtifactOptions options, TrainingGraph training)
     {
-        var model = OnnxModelIO.Load(source);
         // The same branches as the training graph, without the adapter Dropout.
         ForwardPreparation.Apply(model, options.ToTrainingGraphOptions(), training: false);
         var graph = model.Graph;
         var prediction = graph.Outputs.First(o => o.Name == training.PredictionName);
         ParameterInputs.Lift(graph, training.Trainable.Select(n => graph.FindInitializer(n)!));
-        var loss = Loss.Append(model, prediction, options.Loss);
+        var loss = options.ModelLoss is { } own ? TrainingGraphBuilder.ModelLoss(graph, own, prediction) : Loss.Append(model, prediction, options.Loss);
         graph.Outputs.Clear();
         graph.Outputs.Add(loss);
         graph.Outputs.Add(prediction);
@@ -157,19 +175,19 @@ public static class ArtifactBuilder
         };
     }
 
-    private static Dictionary<string, double> Settings(OptimizerOptions options) => options switch
+    internal static Dictionary<string, double> Settings(OptimizerOptions options) => options switch
     {
-        AdamWOptions a => new() { ["beta1"] = a.Beta1, ["beta2"] = a.Beta2, ["epsilon"] = a.Epsilon, ["weightDecay"] = a.WeightDecay, ["maxGradNorm"] = a.MaxGradNorm ?? 0 },
+        AdamWOptions a => new() { ["beta1"] = a.Beta1, ["beta2"] = a.Beta2, ["epsilon"] = a.Epsilon, ["weightDecay"] = a.WeightDecay, ["maxGradNorm"] = a.MaxGradNorm ?? 0, ["huggingFaceForm"] = a.HuggingFaceForm ? 1 : 0 },
         SgdOptions s => new() { ["momentum"] = s.Momentum, ["dampening"] = s.Dampening, ["nesterov"] = s.Nesterov ? 1 : 0, ["weightDecay"] = s.WeightDecay, ["maxGradNorm"] = s.MaxGradNorm ?? 0 },
         _ => [],
     };
 
-    private static TensorSpec Spec(Value v) => new(v.Name, v.ElemType.OnnxName(), Autodiff.OpBuilder.StaticShape(v));
+    internal static TensorSpec Spec(Value v) => new(v.Name, v.ElemType.OnnxName(), Autodiff.OpBuilder.StaticShape(v));
 
     internal static NamedTensor ToNamed(string name, Tensor t) =>
         NamedTensor.FromRawData(name, (TensorElementType)(int)t.DataType, t.Dims.ToArray(), t.RawBytes);
 
-    private static string Sha256(string path)
+    internal static string Sha256(string path)
     {
         using var stream = File.OpenRead(path);
         return Convert.ToHexStringLower(SHA256.HashData(stream));

@@ -35,6 +35,12 @@ public sealed record ArtifactOptions
     /// <summary>Name of the model output the loss reads. Default: the first output.</summary>
     public string? Prediction { get; init; }
 
+    /// <summary>
+    /// Name of a model output that already is the loss (an imported ORT eval model's); <see cref="Loss"/> is then not
+    /// appended and the manifest records the loss kind "ModelOutput". Default null.
+    /// </summary>
+    public string? ModelLoss { get; init; }
+
     /// <summary>The training-graph settings these artifacts imply; every artifact writer builds through this one mapping.</summary>
     public TrainingGraphOptions ToTrainingGraphOptions() => new()
     {
@@ -42,6 +48,7 @@ public sealed record ArtifactOptions
         Loss = Loss,
         Parameters = Parameters,
         Prediction = Prediction,
+        ModelLoss = ModelLoss,
         Lora = Lora,
         Vocabulary = Vocabulary,
         Head = Head,

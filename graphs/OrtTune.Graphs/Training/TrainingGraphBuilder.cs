@@ -33,8 +33,13 @@ public static class TrainingGraphBuilder
         var initial = ParameterInputs.Lift(graph, trainable);
         var dataInputs = graph.Inputs.Where(v => !initial.ContainsKey(v.Name)).Select(v => v.Name).ToList();
 
-        var loss = Loss.Append(model, prediction, options.Loss);
-        dataInputs.Add(options.Loss.ResolvedLabelsName);
+        Value loss;
+        if (options.ModelLoss is { } own) loss = ModelLoss(graph, own, prediction);
+        else
+        {
+            loss = Loss.Append(model, prediction, options.Loss);
+            dataInputs.Add(options.Loss.ResolvedLabelsName);
+        }
         var grads = ReverseMode.Differentiate(model, loss, trainable, options.Autodiff);
 
         var ops = new OpBuilder(graph, model.OpsetImports, "train/");
@@ -66,5 +71,17 @@ public static class TrainingGraphBuilder
             GradientNames = gradientNames,
             Vocabulary = prepared.Vocabulary,
         };
+    }
+
+    /// <summary>The model output named <paramref name="name"/>, checked to be a float scalar other than the prediction.</summary>
+    internal static Value ModelLoss(Graph graph, string name, Value prediction)
+    {
+        var loss = graph.Outputs.FirstOrDefault(o => o.Name == name)
+                   ?? throw new OrtTuneException($"The model has no output '{name}' to use as the loss; outputs: {string.Join(", ", graph.Outputs.Select(o => o.Name))}.");
+        if (loss == prediction)
+            throw new OrtTuneException($"'{name}' is both the loss and the prediction; the model needs a prediction output besides its loss.");
+        if (loss.TensorType is not { Shape.IsStatic: true } type || !type.ElemType.IsFloatingPoint() || type.Shape!.ToArray().Aggregate(1L, (a, b) => a * b) != 1)
+            throw new OrtTuneException($"The loss output '{name}' must be one floating-point value; it is {loss.Type?.ToString() ?? "untyped"}.");
+        return loss;
     }
 }

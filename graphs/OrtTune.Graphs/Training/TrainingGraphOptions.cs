@@ -17,6 +17,13 @@ public sealed record TrainingGraphOptions
     /// <summary>Name of the model output the loss reads. Default: the model's first output.</summary>
     public string? Prediction { get; init; }
 
+    /// <summary>
+    /// Name of a model output that already is the scalar loss, as in ONNX Runtime training artifacts' eval models (see
+    /// Import.OrtArtifactImporter). When set, <see cref="Loss"/> is not appended: the model's own inputs carry the labels.
+    /// Default null (append <see cref="Loss"/>).
+    /// </summary>
+    public string? ModelLoss { get; init; }
+
     /// <summary>Which parameters train. Default: all. Not used when <see cref="Lora"/> is set.</summary>
     public ParameterSelection Parameters { get; init; } = new();
 

@@ -41,6 +41,27 @@ public sealed record ArtifactManifest
     public int FormatVersion { get; init; } = CurrentFormatVersion;
     public string CreatedBy { get; init; } = "";
 
+    /// <summary>Runtime of directories whose graphs are standard ONNX ops that plain ONNX Runtime trains (OrtTune's portable backend).</summary>
+    public const string PortableRuntime = "portable";
+
+    /// <summary>
+    /// Runtime of directories in ONNX Runtime's on-device-training format (InPlaceAccumulatorV2, AdamWOptimizer, ...),
+    /// which only ONNX Runtime's training build (Microsoft.ML.OnnxRuntime.Training ≤ 1.19.2) runs.
+    /// </summary>
+    public const string OrtTrainingRuntime = "ort-training";
+
+    /// <summary>
+    /// Which runtime the directory needs: <see cref="PortableRuntime"/> or <see cref="OrtTrainingRuntime"/>. Default
+    /// (and for manifests written before the field existed) portable.
+    /// </summary>
+    public string Runtime { get; init; } = PortableRuntime;
+
+    /// <summary>
+    /// Checkpoint format version the runtime needs, when it needs exactly one (ONNX Runtime 1.19 loads only version 2).
+    /// Default null: OrtTune reads versions 1 and 2.
+    /// </summary>
+    public int? CheckpointVersion { get; init; }
+
     /// <summary>File name of the source model and the SHA-256 of its bytes (the .onnx file), to recognise artifacts of another model.</summary>
     public required string SourceModel { get; init; }
     public required string SourceSha256 { get; init; }
@@ -93,10 +114,34 @@ public sealed record ArtifactManifest
     /// <summary>Writes manifest.json into <paramref name="directory"/> atomically.</summary>
     public void Save(string directory) => AtomicFile.WriteAllText(Path.Combine(directory, FileName), ToJson());
 
+    /// <summary>
+    /// Refuses a directory made for another runtime than <paramref name="runtime"/>, saying what runs it instead. Called
+    /// by every backend when it opens a directory.
+    /// </summary>
+    public void RequireRuntime(string runtime, string directory)
+    {
+        if (Runtime == runtime) return;
+        throw new ArtifactFormatException(Runtime switch
+        {
+            OrtTrainingRuntime => $"'{directory}' holds ONNX Runtime training-format artifacts (runtime '{OrtTrainingRuntime}': InPlaceAccumulatorV2/" +
+                                  "AdamWOptimizer graphs for Microsoft.ML.OnnxRuntime.Training ≤ 1.19.2), which plain ONNX Runtime cannot run. Train them with " +
+                                  $"`orttune train {directory} --backend ort-training` where ONNX Runtime's training library is installed, or convert them with " +
+                                  $"`orttune import-ort {directory} --out NEW_DIR` and train NEW_DIR with the portable backend.",
+            PortableRuntime => $"'{directory}' holds OrtTune portable artifacts (runtime '{PortableRuntime}'); ONNX Runtime's training runtime cannot " +
+                               "run them. Train them with the portable backend (`orttune train` without --backend), or write ORT-format artifacts with " +
+                               "`orttune prepare ... --format ort`.",
+            var other => $"'{directory}' needs runtime '{other}', which this OrtTune does not know; this backend runs '{runtime}' artifacts. Update OrtTune.",
+        });
+    }
+
     /// <summary>Reads an artifacts directory's manifest, with clear errors for a missing, foreign or newer file.</summary>
     public static ArtifactManifest Load(string directory)
     {
         var path = Path.Combine(directory, FileName);
+        if (!File.Exists(path) && LooksLikeOrtTrainingSet(directory))
+            throw new ArtifactFormatException(
+                $"'{directory}' holds ONNX Runtime training artifacts (eval_model.onnx and a checkpoint) without an OrtTune manifest. Convert them with " +
+                $"`orttune import-ort {directory} --out NEW_DIR` and train NEW_DIR with the portable backend (plain ONNX Runtime).");
         if (!File.Exists(path))
             throw new ArtifactFormatException($"'{directory}' is not an OrtTune artifacts directory: {FileName} is missing (run `orttune prepare` first).");
         ArtifactManifest? manifest;
@@ -115,4 +160,9 @@ public sealed record ArtifactManifest
                 $"{path} has format version {manifest.FormatVersion}; this OrtTune reads up to {CurrentFormatVersion}. Update OrtTune.");
         return manifest;
     }
+
+    /// <summary>True for a directory with the files of an ONNX Runtime training artifact set (as onnxblock names them).</summary>
+    public static bool LooksLikeOrtTrainingSet(string directory) =>
+        File.Exists(Path.Combine(directory, "eval_model.onnx")) && File.Exists(Path.Combine(directory, "checkpoint"))
+        && (File.Exists(Path.Combine(directory, "training_model.onnx")) || File.Exists(Path.Combine(directory, "optimizer_model.onnx")));
 }

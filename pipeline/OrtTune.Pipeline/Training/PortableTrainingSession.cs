@@ -31,6 +31,7 @@ public sealed class PortableTrainingSession : ITrainStepRunner
     private PortableTrainingSession(string directory, ArtifactManifest manifest, IEnumerable<NamedTensor> parameters,
         IEnumerable<NamedTensor>? optimizerState, long step, SessionConfig config)
     {
+        manifest.RequireRuntime(ArtifactManifest.PortableRuntime, directory);
         _manifest = manifest;
         Directory = directory;
         Step = step;

@@ -30,6 +30,13 @@ public sealed class OrtConformanceTests
     public void AdamW_in_ort_equals_the_portable_backend(string fixture) =>
         Compare(fixture, new AdamWOptions { WeightDecay = 0.01 }, new ParameterSelection());
 
+    /// <summary>adam_mode 1 (onnxblock's default, what imported sets use) with weight decay, against the portable Hugging Face form.</summary>
+    [TestMethod]
+    [DataRow("llama")]
+    [DataRow("bert_opset17")]
+    public void Hugging_face_form_AdamW_in_ort_equals_the_portable_backend(string fixture) =>
+        Compare(fixture, new AdamWOptions { WeightDecay = 0.05, Epsilon = 1e-6, HuggingFaceForm = true }, new ParameterSelection());
+
     [TestMethod]
     [DataRow("llama")]
     [DataRow("bert_opset17")]

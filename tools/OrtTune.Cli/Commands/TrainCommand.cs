@@ -6,6 +6,7 @@ using OrtTune.Cli.Rendering;
 using OrtTune.Graphs.Diagnostics;
 using OrtTune.Pipeline.Evaluation;
 using OrtTune.Pipeline.Metrics;
+using OrtTune.Pipeline.Runtime;
 using OrtTune.Pipeline.Training;
 using OrtTune.Pipeline.Training.Schedules;
 using Spectre.Console;
@@ -40,11 +41,16 @@ internal static class TrainCommand
         var keep = new Option<int>("--keep") { Description = "Step checkpoints kept besides the best. Default 3.", DefaultValueFactory = _ => 3 };
         var saveEvery = new Option<int>("--save-every") { Description = "Also save every N steps. Default 0: at evaluations, on Ctrl-C and at the end.", DefaultValueFactory = _ => 0 };
         var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint file, a checkpoint folder (its latest) or FOLDER/best." };
+        var backend = new Option<string>("--backend")
+        {
+            Description = "portable (default: OrtTune's graphs on plain ONNX Runtime) or ort-training (ORT-format artifacts in ONNX Runtime's training library).",
+            DefaultValueFactory = _ => "portable",
+        };
         var metricsDir = new Option<DirectoryInfo?>("--metrics-dir") { Description = "Where metrics.csv, metrics.jsonl and metrics.png go. Default: the checkpoint folder." };
         var command = new Command("train", "Train prepared artifacts: schedules, accumulation, evaluation, early stopping, checkpoints and resume.");
         command.Arguments.Add(dir);
         sources.AddTo(command, train: true);
-        foreach (var o in new Option[] { epochs, steps, lr, schedule, warmup, accumulate, evalEvery, evalBatches, metric, earlyStop, checkpoints, keep, saveEvery, resume, metricsDir })
+        foreach (var o in new Option[] { epochs, steps, lr, schedule, warmup, accumulate, evalEvery, evalBatches, metric, earlyStop, checkpoints, keep, saveEvery, resume, metricsDir, backend })
             command.Options.Add(o);
         devices.AddTo(command);
         command.SetAction((parse, cancellation) =>
@@ -59,6 +65,14 @@ internal static class TrainCommand
             int patience = parse.GetValue(earlyStop);
             if (patience < 0) throw new OrtTuneException($"--early-stop must be 0 (off) or a patience of at least 1, got {patience}.");
             if (patience > 0 && eval is null) throw new OrtTuneException("--early-stop needs eval data (--eval-file, --eval-data, or --synthetic).");
+            switch (parse.GetValue(backend))
+            {
+                case "portable": break;
+                case "ort-training":
+                    return Task.FromResult(TrainOrt(console, artifacts, parse.GetValue(resume), train, (int)(parse.GetValue(steps) ?? 10),
+                        parse.GetValue(lr) ?? (float)manifest.Optimizer.LearningRate, Path.Combine(checkpointDir, "last"), cancellation));
+                case var other: throw new OrtTuneException($"--backend must be portable or ort-training, got '{other}'.");
+            }
             var options = new TrainerOptions
             {
                 Epochs = epochCount,
@@ -111,6 +125,27 @@ internal static class TrainCommand
             return Task.FromResult(result.Cancelled ? Interrupted : 0);
         });
         return command;
+    }
+
+    /// <summary>
+    /// The ort-training backend: ONNX Runtime's own training runtime on ORT-format artifacts (fails at start-up where its
+    /// library is absent). It runs the first epoch's batches in a loop, without the trainer's schedule and evaluation.
+    /// </summary>
+    private static int TrainOrt(IAnsiConsole console, string artifacts, string? resume, OrtTune.Pipeline.Data.IBatchSource train, int steps, float lr,
+        string checkpointPath, CancellationToken cancellation)
+    {
+        using var backend = OrtTrainingBackend.Open(artifacts, resume);
+        var batches = train.Epoch(0).Select(b => b.Inputs).ToList();
+        var (first, last, cancelled) = backend.Train(batches, steps, lr, checkpointPath,
+            new SynchronousProgress<(long Step, float Loss)>(r => console.MarkupLine($"step {r.Step} loss {r.Loss:F4}")), cancellation);
+        console.MarkupLine($"{(cancelled ? "stopped" : "done")} after step {backend.Step} (ort-training): loss {first:F4} → {last:F4}; checkpoint {Markup.Escape(checkpointPath)}");
+        return cancelled ? Interrupted : 0;
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
     }
 
     /// <summary>Turns the trainer's argument errors (bad schedule, metric, counts) into user errors.</summary>
