@@ -37,7 +37,8 @@ public static class ClassificationHead
         var mask = graph.Inputs.FirstOrDefault(v => v.Name == MaskInput)
                    ?? graph.AddInput(MaskInput, new TensorType(DataType.Int64, new Shape(batch, seq)));
         var real = ops.Op("Cast", [mask], Attribute.Of("to", (long)DataType.Float));
-        var count = ops.ReduceSum(real, [1], keepDims: true); // [b, 1]
+        // [b, 1]; at least 1, so a padding row (mask all 0, e.g. an eval batch's filler) pools to zeros, not 0/0.
+        var count = ops.Op("Max", ops.ReduceSum(real, [1], keepDims: true), ops.Scalar(1, DataType.Float));
         Value weights = options.Pooling switch
         {
             HeadPooling.Mean => ops.Op("Div", real, count),

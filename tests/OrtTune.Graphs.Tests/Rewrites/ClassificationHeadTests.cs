@@ -35,7 +35,7 @@ public sealed class ClassificationHeadTests
         Assert.IsFalse(graph.Nodes.Contains(lmHead), "the LM head is gone");
         graph.Outputs.Add(hidden); // to check the formula against
 
-        long[] lengths = [8, 5];
+        long[] lengths = pooling == HeadPooling.First ? [8, 5] : [5, 0]; // an all-padding row (an eval batch's filler) pools to zeros
         var mask = Enumerable.Range(0, batch * seq).Select(i => i % seq < lengths[i / seq] ? 1L : 0L).ToArray();
         var inputs = new Dictionary<string, Tensor>
         {
@@ -57,8 +57,8 @@ public sealed class ClassificationHeadTests
             {
                 double weight = pooling switch
                 {
-                    HeadPooling.Last => s == lengths[i] - 1 ? 1 : 0,
-                    HeadPooling.Mean => s < lengths[i] ? 1.0 / lengths[i] : 0,
+                    HeadPooling.Last => s == Math.Max(1, lengths[i]) - 1 ? 1 : 0,
+                    HeadPooling.Mean => s < lengths[i] ? 1.0 / Math.Max(1, lengths[i]) : 0,
                     _ => s == 0 ? 1 : 0,
                 };
                 for (int k = 0; k < d; k++) pooled[k] += weight * h[(i * seq + s) * d + k];
@@ -66,6 +66,7 @@ public sealed class ClassificationHeadTests
             for (int c = 0; c < classes; c++)
             {
                 double expected = b[c] + Enumerable.Range(0, d).Sum(k => w[c * d + k] * pooled[k]);
+                Assert.IsTrue(float.IsFinite(logits[i * classes + c]), $"{pooling}: example {i} is not finite");
                 Assert.AreEqual(expected, logits[i * classes + c], 1e-5, $"{pooling}: example {i}, class {c}");
             }
         }
