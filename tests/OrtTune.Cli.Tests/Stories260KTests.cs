@@ -72,4 +72,76 @@ public sealed class Stories260KTests
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
     }
+
+    private static string Shared(params string[] parts)
+    {
+        var path = Path.GetFullPath(Path.Combine([CliRunner.RepoRoot, "..", "shared", "data", .. parts]));
+        if (!File.Exists(path)) Assert.Inconclusive($"Skipped: needs {path} (the shared data folder beside the repository is absent).");
+        return path;
+    }
+
+    private static JsonElement Eval(params string[] args)
+    {
+        var (code, output, error) = CliRunner.Run(["eval", .. args, "--json"]);
+        Assert.AreEqual(0, code, error);
+        return JsonDocument.Parse(output).RootElement.Clone();
+    }
+
+    [TestMethod]
+    public void Sst2_as_a_causal_LM_lowers_held_out_perplexity()
+    {
+        var model = Shared("models", "stories260K", "stories260K.onnx");
+        var tok = Shared("models", "stories260K", "tok512.bin");
+        var train = Shared("text", "sst2", "train.tsv");
+        var test = Shared("text", "sst2", "test.tsv");
+        var dir = Directory.CreateTempSubdirectory("orttune-sst2-lm-").FullName;
+        try
+        {
+            var artifacts = Path.Combine(dir, "artifacts");
+            var (code, _, error) = CliRunner.Run("prepare", model, "--out", artifacts, "--batch", "16", "--seq", "48", "--loss", "causal-lm",
+                "--freeze", "fc,fs", "--lr", "2e-3", "--tokenizer", $"llama2c:{tok}");
+            Assert.AreEqual(0, code, error);
+            string[] held = ["--eval-file", test, "--text-column", "sentence"];
+            double before = Eval([artifacts, "--checkpoint", Path.Combine(artifacts, "checkpoint"), .. held]).GetProperty("perplexity").GetDouble();
+            (code, _, error) = CliRunner.Run(["train", artifacts, "--train-file", train, .. held, "--max-rows", "4000", "--steps", "60", "--eval-every", "30",
+                "--eval-batches", "20", "--metric", "perplexity"]);
+            Assert.AreEqual(0, code, error);
+            double after = Eval([artifacts, .. held]).GetProperty("perplexity").GetDouble();
+            TestContext.WriteLine($"stories260K on SST-2 (test.tsv, held out): perplexity {before:F2} → {after:F2}");
+            Assert.IsLessThan(0.6 * before, after, $"held-out perplexity {before} → {after}");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void Sst2_classifier_beats_the_untrained_head_by_a_wide_margin()
+    {
+        var model = Shared("models", "stories260K", "stories260K.onnx");
+        var tok = Shared("models", "stories260K", "tok512.bin");
+        var train = Shared("text", "sst2", "train.tsv");
+        var test = Shared("text", "sst2", "test.tsv");
+        var dir = Directory.CreateTempSubdirectory("orttune-sst2-cls-").FullName;
+        try
+        {
+            var artifacts = Path.Combine(dir, "artifacts");
+            var (code, _, error) = CliRunner.Run("prepare", model, "--out", artifacts, "--batch", "16", "--seq", "48", "--loss", "classification",
+                "--head", "2:mean", "--freeze", "fc,fs", "--lr", "1e-3", "--tokenizer", $"llama2c:{tok}");
+            Assert.AreEqual(0, code, error);
+            string[] held = ["--eval-file", test, "--text-column", "sentence"];
+            double before = Eval([artifacts, "--checkpoint", Path.Combine(artifacts, "checkpoint"), .. held]).GetProperty("accuracy").GetDouble();
+            (code, _, error) = CliRunner.Run(["train", artifacts, "--train-file", train, .. held, "--steps", "400", "--eval-every", "200",
+                "--metric", "accuracy"]);
+            Assert.AreEqual(0, code, error);
+            double after = Eval([artifacts, .. held]).GetProperty("accuracy").GetDouble();
+            TestContext.WriteLine($"stories260K SST-2 classifier (GLUE dev = test.tsv): accuracy {before:P1} → {after:P1}");
+            Assert.IsGreaterThanOrEqualTo(before + 0.08, after, $"accuracy {before} → {after}");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
