@@ -52,6 +52,19 @@ void Orttune(string arguments)
     if (exit != 0) throw new Exception($"orttune {arguments.Split(' ')[0]} failed (exit code {exit}).");
 }
 
+// Runs orttune and parses the JSON object its last output line holds (eval --json).
+System.Text.Json.Nodes.JsonObject OrttuneJson(string arguments)
+{
+    var exit = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = $"tools/OrtTune.Cli/bin/{configuration}/net10.0/orttune.dll {arguments}",
+        RedirectStandardOutput = true,
+    }, out var lines);
+    var all = lines.ToList();
+    if (exit != 0) throw new Exception($"orttune {arguments.Split(' ')[0]} failed (exit code {exit}):\n{string.Join("\n", all)}");
+    return (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse(all.Last(l => l.TrimStart().StartsWith("{")))!;
+}
+
 // Appends "--name value" for each Cake argument that is given (--name=value on the cake command line).
 string Options(params string[] names)
 {
@@ -94,24 +107,58 @@ Task("Export")
     });
 
 Task("Demo")
-    .Description("The main job: inspect a transformer export, prepare training artifacts, train them on its reference batch, evaluate and export.")
+    .Description("The main job: fine-tune the pretrained stories260K Llama (../shared) as an SST-2 sentiment classifier with PEMA, " +
+                 "show accuracy before/after, plot the run and export a plain ONNX model; without ../shared, the same pipeline on a fixture.")
     .IsDependentOn("Build")
     .Does(() =>
     {
-        var fixture = "tests/fixtures/models/llama";
         var outDir = MakeAbsolute(Directory("out/demo"));
         CleanDirectory(outDir);
-        CreateDirectory(outDir.Combine("data"));
-        // The fixture's reference batch; a causal LM learns its own next tokens, so the ids are also the labels.
-        CopyFile($"{fixture}/inputs_input_ids.npy", outDir.Combine("data").CombineWithFilePath("input_ids.npy"));
-        CopyFile($"{fixture}/inputs_input_ids.npy", outDir.Combine("data").CombineWithFilePath("labels.npy"));
-        Orttune($"inspect {fixture}/model.onnx --batch 2 --seq 8");
-        Orttune($"prepare {fixture}/model.onnx --out \"{outDir}/artifacts\" --batch 2 --seq 8 --loss causal-lm --lr 1e-3");
-        Orttune($"eval \"{outDir}/artifacts\" --data \"{outDir}/data\" --checkpoint \"{outDir}/artifacts/checkpoint\"");
-        Orttune($"train \"{outDir}/artifacts\" --data \"{outDir}/data\" --eval-data \"{outDir}/data\" --steps 30 --eval-every 10 --schedule cosine --warmup 3");
-        Orttune($"export \"{outDir}/artifacts\" --out \"{outDir}/model.onnx\"");
-        Orttune($"generate \"{outDir}/artifacts\" --prompt-ids 1,2,3 --max-tokens 8");
+        var shared = MakeAbsolute(Directory("../shared/data"));
+        var model = shared.CombineWithFilePath("models/stories260K/stories260K.onnx");
+        var sst2 = shared.Combine("text/sst2");
+        if (!FileExists(model) || !FileExists(sst2.CombineWithFilePath("train.tsv")))
+        {
+            Warning($"{shared} (the project's shared data: stories260K and SST-2) is absent; running the pipeline on the llama test fixture instead.");
+            FixtureDemo(outDir);
+            return;
+        }
+        var artifacts = outDir.Combine("artifacts");
+        var train = sst2.CombineWithFilePath("train.tsv");
+        var test = sst2.CombineWithFilePath("test.tsv");
+        var text = $"--text-column sentence";
+        Orttune($"inspect \"{model}\" --batch 16 --seq 48");
+        // A classifier head (mean of the hidden states) replaces the LM head; PEMA keeps the embedding rows SST-2 uses;
+        // the RoPE tables fc/fs are buffers, not weights.
+        Orttune($"prepare \"{model}\" --out \"{artifacts}\" --batch 16 --seq 48 --loss classification --head 2:mean --freeze fc,fs " +
+                $"--lr 1e-3 --tokenizer llama2c:\"{shared}/models/stories260K/tok512.bin\" --labels negative,positive " +
+                $"--vocab-from \"{train}\",\"{test}\" --vocab-columns sentence");
+        var before = OrttuneJson($"eval \"{artifacts}\" --checkpoint \"{artifacts}/checkpoint\" --eval-file \"{test}\" {text} --labels 0,1 --json");
+        Orttune($"train \"{artifacts}\" --train-file \"{train}\" --eval-file \"{test}\" {text} --labels 0,1 --steps 800 --eval-every 200 " +
+                $"--schedule linear --warmup 40 --metric accuracy --metrics-dir \"{outDir}\"");
+        var after = OrttuneJson($"eval \"{artifacts}\" --eval-file \"{test}\" {text} --labels 0,1 --json");
+        Orttune($"export \"{artifacts}\" --out \"{outDir}/sst2-classifier.onnx\"");
+        Information("");
+        Information($"stories260K as an SST-2 classifier, GLUE dev set ({after["examples"]} sentences): " +
+                    $"accuracy {(double)before["accuracy"]:P1} (untrained head) -> {(double)after["accuracy"]:P1} after 800 steps");
+        Information($"plot: {outDir}/metrics.png   exported model: {outDir}/sst2-classifier.onnx (plain ONNX, any ONNX Runtime)");
     });
+
+// The same pipeline on the committed llama fixture (no shared data needed): causal LM on its reference batch.
+void FixtureDemo(DirectoryPath outDir)
+{
+    var fixture = "tests/fixtures/models/llama";
+    CreateDirectory(outDir.Combine("data"));
+    // A causal LM learns its own next tokens, so the ids are also the labels.
+    CopyFile($"{fixture}/inputs_input_ids.npy", outDir.Combine("data").CombineWithFilePath("input_ids.npy"));
+    CopyFile($"{fixture}/inputs_input_ids.npy", outDir.Combine("data").CombineWithFilePath("labels.npy"));
+    Orttune($"inspect {fixture}/model.onnx --batch 2 --seq 8");
+    Orttune($"prepare {fixture}/model.onnx --out \"{outDir}/artifacts\" --batch 2 --seq 8 --loss causal-lm --lr 1e-3");
+    Orttune($"eval \"{outDir}/artifacts\" --data \"{outDir}/data\" --checkpoint \"{outDir}/artifacts/checkpoint\"");
+    Orttune($"train \"{outDir}/artifacts\" --data \"{outDir}/data\" --eval-data \"{outDir}/data\" --steps 30 --eval-every 10 --schedule cosine --warmup 3 --metrics-dir \"{outDir}\"");
+    Orttune($"export \"{outDir}/artifacts\" --out \"{outDir}/model.onnx\"");
+    Orttune($"generate \"{outDir}/artifacts\" --prompt-ids 1,2,3 --max-tokens 8");
+}
 
 Task("Bench")
     .Description("BERT-base training step vs PyTorch (needs Debian python3-torch and libopenblas0-pthread); writes docs/benchmarks. " +

@@ -30,14 +30,18 @@ public sealed class MetricAccumulator
     {
         var labelsTensor = inputs.FirstOrDefault(t => t.Name == _labelsName);
         long rows = inputs[0].Dims[0];
-        _examples += rows;
         if (labelsTensor is null || !(_classification || _causal))
         {
+            _examples += rows;
             _lossSum += loss * rows;
             _lossWeight += rows;
             return;
         }
         var labels = labelsTensor.ToArray<long>();
+        // Rows whose labels are all the ignore index are padding (an eval file's last batch), not examples.
+        long perRow = labels.Length / rows;
+        for (long r = 0; r < rows; r++)
+            if (labels.AsSpan((int)(r * perRow), (int)perRow).ContainsAnyExcept(_ignore)) _examples++;
         if (_classification) AddClassification(loss, labels, prediction, rows);
         else AddCausal(loss, labels, prediction, labelsTensor.GetDims());
     }
