@@ -78,7 +78,7 @@ public static class ArtifactBuilder
                 Settings = Settings(options.Optimizer),
             },
             OptimizerBinding = Binding(optimizer, options.Optimizer),
-            Methods = options.Lora is { } lora ? new() { ["lora"] = lora.ToSettings() } : [],
+            Methods = Methods(options, training),
         };
         manifest.Save(outputDirectory);
         return manifest;
@@ -100,6 +100,15 @@ public static class ArtifactBuilder
         DeadCodeElimination.Sweep(graph);
         model.ProducerName = "OrtTune";
         return model;
+    }
+
+    private static Dictionary<string, Dictionary<string, string>> Methods(ArtifactOptions options, TrainingGraph training)
+    {
+        var methods = new Dictionary<string, Dictionary<string, string>>();
+        if (options.Lora is { } lora) methods["lora"] = lora.ToSettings();
+        if (options.TokenTune is { } tokenTune)
+            methods["tokentune"] = tokenTune.ToSettings(training.TokenTuneCount!.Value, options.Loss.Kind == LossKind.CausalLMCrossEntropy);
+        return methods;
     }
 
     private static OptimizerBinding Binding(OptimizerModel optimizer, OptimizerOptions options)

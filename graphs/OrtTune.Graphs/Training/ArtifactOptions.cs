@@ -20,6 +20,9 @@ public sealed record ArtifactOptions
     /// <summary>LoRA adapters instead of full fine-tuning; recorded in the manifest as Methods["lora"]. Default null (off).</summary>
     public LoraOptions? Lora { get; init; }
 
+    /// <summary>TokenTune token selection in the training graph; recorded in the manifest as Methods["tokentune"]. Default null (off).</summary>
+    public TokenTuneOptions? TokenTune { get; init; }
+
     /// <summary>The optimizer graph: <see cref="AdamWOptions"/> (default) or <see cref="SgdOptions"/>.</summary>
     public OptimizerOptions Optimizer { get; init; } = new AdamWOptions();
 
@@ -37,5 +40,6 @@ public sealed record ArtifactOptions
         Parameters = Parameters,
         Prediction = Prediction,
         Lora = Lora,
+        TokenTune = TokenTune,
     };
 }

@@ -19,15 +19,24 @@ public static class TrainingGraphBuilder
         var graph = model.Graph;
         // LoRA goes in before anything reads the graph's parameters or outputs, so its branches are ordinary forward nodes.
         var lora = ForwardPreparation.Apply(model, options.Shapes, options.Lora, training: true);
+        // TokenTune after LoRA: the adapters are ordinary forward nodes by then, so both branches get them.
+        var tokenTune = options.TokenTune is { } tt
+            ? TokenTuneRewrite.Apply(model, tt, decoder: options.Loss.Kind == LossKind.CausalLMCrossEntropy)
+            : null;
         var prediction = ForwardPreparation.Prediction(graph, options.Prediction);
 
         var (trainable, frozen) = lora?.Split(graph) ?? options.Parameters.Split(graph);
         var initial = ParameterInputs.Lift(graph, trainable);
         var dataInputs = graph.Inputs.Where(v => !initial.ContainsKey(v.Name)).Select(v => v.Name).ToList();
 
-        var loss = Loss.Append(model, prediction, options.Loss);
+        var loss = tokenTune is not null && tokenTune.SelectedOutputs.Contains(prediction.Name)
+            ? TokenTuneLoss.Append(model, prediction, tokenTune, options.Loss, OpBuilder.StaticShape(graph.Inputs.First(v => v.Name == options.TokenTune!.IdsInput))[1])
+            : Loss.Append(model, prediction, options.Loss);
         dataInputs.Add(options.Loss.ResolvedLabelsName);
-        var grads = ReverseMode.Differentiate(model, loss, trainable, options.Autodiff);
+        var autodiff = tokenTune is null
+            ? options.Autodiff
+            : options.Autodiff with { StopGradient = options.Autodiff.StopGradient.Concat(tokenTune.StopGradient).ToHashSet() };
+        var grads = ReverseMode.Differentiate(model, loss, trainable, autodiff);
 
         var ops = new OpBuilder(graph, model.OpsetImports, "train/");
         var gradientNames = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -56,6 +65,7 @@ public static class TrainingGraphBuilder
             InitialParameters = initial,
             Frozen = frozen.Select(p => p.Name).ToList(),
             GradientNames = gradientNames,
+            TokenTuneCount = tokenTune?.Count,
         };
     }
 }

@@ -23,6 +23,12 @@ public sealed record TrainingGraphOptions
     /// <summary>When set, LoRA branches are added after specialisation and only their parameters (plus, if asked, the targeted biases) train. Default null.</summary>
     public LoraOptions? Lora { get; init; }
 
+    /// <summary>
+    /// When set, TokenTune splits the forward into a full no-grad branch and a grad branch over the selected tokens
+    /// (after LoRA, so it combines with LoRA and freezing). Default null (off).
+    /// </summary>
+    public TokenTuneOptions? TokenTune { get; init; }
+
     public AutodiffOptions Autodiff { get; init; } = new();
 
     /// <summary>Suffix of gradient output names, after the parameter name. Default "_grad".</summary>
