@@ -38,10 +38,14 @@ internal static class PrepareCommand
             DefaultValueFactory = _ => "portable",
         };
         var prediction = new Option<string?>("--prediction") { Description = "Model output the loss reads. Default: the first output." };
+        var tokenSelect = new Option<string?>("--token-select")
+        {
+            Description = "TokenTune: gradients through a random subset of tokens, p=RATIO (decoder default p=0.3) or k=COUNT. Default: off.",
+        };
         var shapes = new ShapeOptions();
         var command = new Command("prepare", "Write training artifacts: training, eval and optimizer graphs, checkpoint and manifest.");
         command.Arguments.Add(model);
-        foreach (var o in new Option[] { output, loss, trainable, train, freeze, optimizer, lr, weightDecay, clip, prediction, format }) command.Options.Add(o);
+        foreach (var o in new Option[] { output, loss, trainable, train, freeze, optimizer, lr, weightDecay, clip, prediction, format, tokenSelect }) command.Options.Add(o);
         shapes.AddTo(command);
         command.SetAction(parse =>
         {
@@ -77,6 +81,7 @@ internal static class PrepareCommand
                     var spec when spec.StartsWith("lora", StringComparison.Ordinal) => LoraOptions.Parse(spec),
                     var other => throw new OrtTuneException($"--trainable must be 'all' or a lora spec such as 'lora:r=8,alpha=16', got '{other}'."),
                 },
+                TokenTune = parse.GetValue(tokenSelect) is { } select ? TokenTuneOptions.Parse(select) : null,
             };
             var dir = parse.GetValue(output)!.FullName;
             var source = parse.GetValue(model)!.FullName;

@@ -3,6 +3,7 @@ using OrtTune.Artifacts.Checkpoints;
 using OrtTune.Artifacts.Manifest;
 using OrtTune.Graphs.Diagnostics;
 using OrtTune.Pipeline.Data;
+using OrtTune.Pipeline.TokenSelection;
 using OrtTune.Pipeline.Training;
 using Spectre.Console;
 
@@ -24,24 +25,30 @@ internal static class TrainCommand
         var checkpoint = new Option<FileInfo?>("--checkpoint") { Description = "Where to save the checkpoint. Default: ARTIFACTS/checkpoints/last." };
         var resume = new Option<FileInfo?>("--resume") { Description = "Continue from this checkpoint (parameters, optimizer state and step)." };
         var saveEvery = new Option<int>("--save-every") { Description = "Also save every N steps. Default 0: only at the end.", DefaultValueFactory = _ => 0 };
-        var seed = new Option<int>("--seed") { Description = "Seed of generated batches. Default 0.", DefaultValueFactory = _ => 0 };
+        var seed = new Option<int>("--seed") { Description = "Seed of generated batches and of TokenTune's token selection. Default 0.", DefaultValueFactory = _ => 0 };
+        var tokenSelect = new Option<string?>("--token-select") { Description = "TokenTune artifacts: p=RATIO or k=COUNT per example. Default: as prepared." };
         var command = new Command("train", "Train prepared artifacts with the portable backend (plain ONNX Runtime).");
         command.Arguments.Add(dir);
-        foreach (var o in new Option[] { data, synthetic, vocab, classes, steps, lr, accumulate, checkpoint, resume, saveEvery, seed }) command.Options.Add(o);
+        foreach (var o in new Option[] { data, synthetic, vocab, classes, steps, lr, accumulate, checkpoint, resume, saveEvery, seed, tokenSelect }) command.Options.Add(o);
         command.SetAction((parse, cancellation) =>
         {
             var artifacts = parse.GetValue(dir)!.FullName;
             var manifest = ArtifactManifest.Load(artifacts);
+            // TokenTune: the sampler fills the selection inputs, the data folder or generator the rest.
+            var selection = TokenSelection.FromManifest(manifest, parse.GetValue(tokenSelect), parse.GetValue(seed));
+            var dataManifest = selection is null ? manifest : TokenSelection.WithoutSelectionInputs(manifest, selection);
             List<List<NamedTensor>> batches;
-            if (parse.GetValue(data) is { } folder) batches = BatchSource.FromNpyFolder(folder.FullName, manifest);
+            if (parse.GetValue(data) is { } folder) batches = BatchSource.FromNpyFolder(folder.FullName, dataManifest);
             else if (parse.GetValue(synthetic))
             {
                 long v = parse.GetValue(vocab);
                 if (v < 1) throw new OrtTuneException("--synthetic needs --vocab (the model's vocabulary size).");
-                batches = BatchSource.Synthetic(manifest, 8, v, parse.GetValue(classes), parse.GetValue(seed));
+                batches = BatchSource.Synthetic(dataManifest, 8, v, parse.GetValue(classes), parse.GetValue(seed));
             }
             else throw new OrtTuneException("train needs --data FOLDER or --synthetic --vocab V.");
 
+            IReadOnlyList<IReadOnlyList<NamedTensor>> stepBatches = selection is null ? batches
+                : TokenSelection.Draw(new TokenSelectionSource(new InMemoryBatchSource(batches), selection), parse.GetValue(steps) * parse.GetValue(accumulate));
             var checkpointPath = parse.GetValue(checkpoint)?.FullName ?? Path.Combine(artifacts, "checkpoints", "last");
             using var session = SessionCheckpoints.Open(artifacts, parse.GetValue(resume)?.FullName);
             var options = new TrainingLoopOptions
@@ -62,7 +69,7 @@ internal static class TrainCommand
                         task.Description = $"step {r.Step} loss {r.Loss:F4}" + (r.GradNorm is { } g ? $" |g| {g:F3}" : "");
                         task.Increment(1);
                     });
-                    result = TrainingLoop.Run(session, batches, options, progress, cancellation);
+                    result = TrainingLoop.Run(session, stepBatches, options, progress, cancellation);
                 });
             console.MarkupLine($"{(result.Cancelled ? "stopped" : "done")} after step {result.Steps}: loss {result.FirstLoss:F4} → {result.LastLoss:F4}; " +
                                $"checkpoint {Markup.Escape(result.CheckpointPath ?? "-")}");
