@@ -130,6 +130,10 @@ internal static class BertBaseBenchmark
 
     internal static JsonObject Self(string[] args) => Child(SelfCommand(out var prefix), [.. prefix, .. args]);
 
+    /// <summary>`measure` in a fresh process of this program (for other benchmarks), with extra environment variables.</summary>
+    public static JsonObject Measure(string[] args, IReadOnlyDictionary<string, string>? environment = null) =>
+        Child(SelfCommand(out var prefix), [.. prefix, .. args], environment);
+
     private static string SelfText(string[] args) => ChildText(SelfCommand(out var prefix), [.. prefix, .. args]);
 
     /// <summary>This program again: the apphost when run as one, else `dotnet OrtTune.Benchmarks.dll`.</summary>
@@ -145,9 +149,9 @@ internal static class BertBaseBenchmark
         return process;
     }
 
-    private static JsonObject Child(string file, string[] args)
+    private static JsonObject Child(string file, string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var text = ChildText(file, args);
+        var text = ChildText(file, args, environment);
         var last = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault(l => l.StartsWith('{'))
                    ?? throw new InvalidOperationException($"{file} {string.Join(' ', args)} printed no JSON:\n{text}");
         var o = (JsonObject)JsonNode.Parse(last)!;
@@ -156,9 +160,10 @@ internal static class BertBaseBenchmark
         return o;
     }
 
-    private static string ChildText(string file, string[] args)
+    private static string ChildText(string file, string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         foreach (var a in args) info.ArgumentList.Add(a);
         Log($"  $ {file} {string.Join(' ', args)}");
         using var p = Process.Start(info)!;

@@ -6,6 +6,9 @@ using OrtTune.Benchmarks;
 //             [--python /usr/bin/python3] [--peer tools/bench/bert_base_peer.py] [--no-peer] [--no-profile]
 //   prepare   --model DIR/model.onnx --artifacts DIR   (the benchmark's artifacts only)
 //   pema      --model DIR/model.onnx --gpt2 DIR --sst2 DIR [--out docs/benchmarks] [--batch 8] [--seq 128] [--steps 2]
+//   tokentune --models DIR [--out docs/benchmarks] [--steps 2] [--threads 2] [--models-only bert,llama] [--training full,lora]
+//             [--ratios base,1,0.5,0.3,0.25,0.1]   (DIR from /usr/bin/python3 tools/bench/tokentune_models.py --out DIR)
+//   tokentune-report --json docs/benchmarks/tokentune.json   (rewrites tokentune.md and .png from the raw results)
 //   report    --json docs/benchmarks/bert-base-step.json   (rewrites the .md beside it from the raw results)
 //   measure   --artifacts DIR --batch DIR [--steps 3] [--arena on|off] [--threads 2] [--level all|extended|basic|disable] [--trace FILE.tsv]
 //   profile   --artifacts DIR --batch DIR [--threads 2] [--arena on|off] [--level ...] [--runs 3] [--prefix P]
@@ -48,6 +51,22 @@ try
             Console.WriteLine(StepMeasurement.ToJson(PemaBenchmark.Measure(o.Required("--artifacts"), o.Required("--gpt2"), o.Required("--sst2"),
                 o.Int("--steps", 2), o.Int("--threads", 2))));
             return 0;
+        case "tokentune-report":
+            return TokenTuneReport.Rewrite(o.Required("--json"));
+        case "tokentune":
+            return TokenTuneBenchmark.Run(new TokenTuneBenchmark.Settings
+            {
+                Models = o.Required("--models"),
+                Out = o.Get("--out") ?? Path.Combine("docs", "benchmarks"),
+                Steps = o.Int("--steps", 2),
+                Threads = o.Int("--threads", 2),
+                Architectures = o.Get("--models-only") is { } only ? only.Split(',') : ["bert", "llama"],
+                Trainings = o.Get("--training") is { } t ? t.Split(',') : ["full", "lora"],
+                Ratios = o.Get("--ratios") is { } r
+                    ? r.Split(',').Select(x => x == "base" ? (double?)null : double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToList()
+                    : TokenTuneBenchmark.DefaultRatios,
+                Command = "tokentune " + string.Join(' ', args[1..]),
+            });
         case "report":
             return BertBaseBenchmark.Rewrite(o.Required("--json"));
         case "prepare":
@@ -86,6 +105,8 @@ static int Usage()
     Console.Error.WriteLine("""
         usage: OrtTune.Benchmarks bert-base --model DIR/model.onnx [--out docs/benchmarks] [--steps 3] [--rounds 2] [--threads 2]
                                             [--artifacts DIR] [--python /usr/bin/python3] [--peer PATH] [--no-peer] [--no-profile]
+               OrtTune.Benchmarks tokentune --models DIR [--out docs/benchmarks] [--steps 2] [--threads 2] [--models-only bert,llama]
+                                            [--training full,lora] [--ratios base,1,0.5,0.3,0.25,0.1]
                OrtTune.Benchmarks prepare --model DIR/model.onnx --artifacts DIR
                OrtTune.Benchmarks pema --model DIR/model.onnx --gpt2 DIR(encoder.json, vocab.bpe) --sst2 DIR [--out docs/benchmarks] [--batch 8] [--seq 128] [--steps 2]
                OrtTune.Benchmarks report --json docs/benchmarks/bert-base-step.json

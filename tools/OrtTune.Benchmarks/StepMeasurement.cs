@@ -53,6 +53,7 @@ internal static class StepMeasurement
         var optimizer = new List<double>();
         var before = new List<long>();
         var peak = new List<long>();
+        var trainPeak = new List<long>();
         for (int i = 0; i < s.Steps; i++)
         {
             Collect();
@@ -62,6 +63,8 @@ internal static class StepMeasurement
             long t0 = Stopwatch.GetTimestamp();
             losses.Add(session.TrainStep(batch));
             long t1 = Stopwatch.GetTimestamp();
+            // The high-water mark so far is the forward + backward's own peak, before the optimizer's temporaries.
+            trainPeak.Add(PeakMemory.PeakBytes());
             trace?.Mark("train end");
             session.OptimizerStep(s.LearningRate);
             long t2 = Stopwatch.GetTimestamp();
@@ -101,6 +104,8 @@ internal static class StepMeasurement
             ["peak_bytes"] = Array(peak),
             ["peak_bytes_max"] = peak.Max(),
             ["activation_bytes"] = Array(peak.Zip(before, (p, b) => p - b)),
+            ["train_peak_bytes"] = Array(trainPeak),
+            ["train_activation_bytes"] = Array(trainPeak.Zip(before, (p, b) => p - b)),
             ["parameter_bytes"] = stateBytes,
             ["gradient_bytes"] = gradientBytes,
             ["optimizer_state_bytes"] = optimizerBytes,

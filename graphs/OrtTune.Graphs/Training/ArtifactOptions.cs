@@ -26,6 +26,9 @@ public sealed record ArtifactOptions
     /// <summary>PEMA: keep only the input-embedding rows of these token ids; recorded in the manifest. Default null (off).</summary>
     public PemaOptions? Vocabulary { get; init; }
 
+    /// <summary>TokenTune token selection in the training graph; recorded in the manifest as Methods["tokentune"]. Default null (off).</summary>
+    public TokenTuneOptions? TokenTune { get; init; }
+
     /// <summary>The optimizer graph: <see cref="AdamWOptions"/> (default) or <see cref="SgdOptions"/>.</summary>
     public OptimizerOptions Optimizer { get; init; } = new AdamWOptions();
 
@@ -52,5 +55,6 @@ public sealed record ArtifactOptions
         Lora = Lora,
         Vocabulary = Vocabulary,
         Head = Head,
+        TokenTune = TokenTune,
     };
 }

@@ -22,6 +22,9 @@ public sealed class TrainingGraph
     /// <summary>Parameters that stay constant (they remain initializers of the graph).</summary>
     public required IReadOnlyList<string> Frozen { get; init; }
 
+    /// <summary>Selection slots per example (k) when the graph was built with TokenTune; null otherwise.</summary>
+    public int? TokenTuneCount { get; init; }
+
     /// <summary>Gradient output name per trainable parameter.</summary>
     public required IReadOnlyDictionary<string, string> GradientNames { get; init; }
 

@@ -20,6 +20,10 @@ public static class TrainingGraphBuilder
         // LoRA goes in before anything reads the graph's parameters or outputs, so its branches are ordinary forward nodes.
         var prepared = ForwardPreparation.Apply(model, options, training: true);
         var lora = prepared.Lora;
+        // TokenTune after LoRA: the adapters are ordinary forward nodes by then, so both branches get them.
+        var tokenTune = options.TokenTune is { } tt
+            ? TokenTuneRewrite.Apply(model, tt, decoder: options.Loss.Kind == LossKind.CausalLMCrossEntropy)
+            : null;
         var prediction = ForwardPreparation.Prediction(graph, options.Prediction);
 
         var (trainable, frozen) = lora?.Split(graph) ?? options.Parameters.Split(graph);
@@ -37,10 +41,15 @@ public static class TrainingGraphBuilder
         if (options.ModelLoss is { } own) loss = ModelLoss(graph, own, prediction);
         else
         {
-            loss = Loss.Append(model, prediction, options.Loss);
+            loss = tokenTune is not null && tokenTune.SelectedOutputs.Contains(prediction.Name)
+                ? TokenTuneLoss.Append(model, prediction, tokenTune, options.Loss, OpBuilder.StaticShape(graph.Inputs.First(v => v.Name == options.TokenTune!.IdsInput))[1])
+                : Loss.Append(model, prediction, options.Loss);
             dataInputs.Add(options.Loss.ResolvedLabelsName);
         }
-        var grads = ReverseMode.Differentiate(model, loss, trainable, options.Autodiff);
+        var autodiff = tokenTune is null
+            ? options.Autodiff
+            : options.Autodiff with { StopGradient = options.Autodiff.StopGradient.Concat(tokenTune.StopGradient).ToHashSet() };
+        var grads = ReverseMode.Differentiate(model, loss, trainable, autodiff);
 
         var ops = new OpBuilder(graph, model.OpsetImports, "train/");
         var gradientNames = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -70,6 +79,7 @@ public static class TrainingGraphBuilder
             Frozen = frozen.Select(p => p.Name).ToList(),
             GradientNames = gradientNames,
             Vocabulary = prepared.Vocabulary,
+            TokenTuneCount = tokenTune?.Count,
         };
     }
 

@@ -36,6 +36,12 @@ public sealed record TrainingGraphOptions
     /// <summary>When set, the input embedding keeps only these token ids' rows (PEMA). Default null.</summary>
     public PemaOptions? Vocabulary { get; init; }
 
+    /// <summary>
+    /// When set, TokenTune splits the forward into a full no-grad branch and a grad branch over the selected tokens
+    /// (after LoRA, so it combines with LoRA and freezing). Default null (off).
+    /// </summary>
+    public TokenTuneOptions? TokenTune { get; init; }
+
     public AutodiffOptions Autodiff { get; init; } = new();
 
     /// <summary>Suffix of gradient output names, after the parameter name. Default "_grad".</summary>

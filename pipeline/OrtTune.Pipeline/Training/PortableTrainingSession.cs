@@ -71,7 +71,8 @@ public sealed class PortableTrainingSession : ITrainStepRunner
         _evalLoss = OrtValues.Allocate(1, []);
         var predictionShape = _training.OutputMetadata[manifest.PredictionName].Dimensions.Select(d => (long)d).ToArray();
         _prediction = OrtValues.Allocate(1, predictionShape);
-        _evalPrediction = OrtValues.Allocate(1, predictionShape);
+        // TokenTune's training prediction holds the selected positions only; the eval graph's holds all of them.
+        _evalPrediction = OrtValues.Allocate(1, _eval.OutputMetadata[manifest.PredictionName].Dimensions.Select(d => (long)d).ToArray());
         _learningRate = OrtValues.Allocate(1, []);
         _step = OrtValues.Allocate(7, []);
         _gradScale = OrtValues.Allocate(1, []);

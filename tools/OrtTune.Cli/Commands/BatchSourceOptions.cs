@@ -2,6 +2,7 @@ using System.CommandLine;
 using OrtTune.Artifacts.Manifest;
 using OrtTune.Graphs.Diagnostics;
 using OrtTune.Pipeline.Data;
+using OrtTune.Pipeline.TokenSelection;
 using OrtTune.Pipeline.Vocabulary;
 
 namespace OrtTune.Cli.Commands;
@@ -21,6 +22,7 @@ internal sealed class BatchSourceOptions
     public Option<long> Vocab { get; } = new("--vocab") { Description = "Token ids of generated batches lie in [0, VOCAB). Needed with --synthetic.", DefaultValueFactory = _ => 0 };
     public Option<long> Classes { get; } = new("--classes") { Description = "Labels of generated classification batches lie in [0, CLASSES). Default 2.", DefaultValueFactory = _ => 2 };
     public Option<int> Batches { get; } = new("--synthetic-batches") { Description = "Generated batches per epoch. Default 8.", DefaultValueFactory = _ => 8 };
+    public Option<string?> TokenSelect { get; } = new("--token-select") { Description = "TokenTune artifacts: p=RATIO or k=COUNT per example. Default: as prepared." };
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the data order (shuffled per epoch) and of generated batches. Default 0.", DefaultValueFactory = _ => 0 };
 
     /// <summary>Adds the options; <paramref name="train"/> adds --eval-data beside --data, otherwise --data is the data evaluated.</summary>
@@ -30,11 +32,12 @@ internal sealed class BatchSourceOptions
         command.Options.Add(Data);
         if (train) command.Options.Add(EvalData);
         foreach (var o in new Option[] { Synthetic, Vocab, Classes, Batches, Seed }) command.Options.Add(o);
+        if (train) command.Options.Add(TokenSelect);
     }
 
     /// <summary>What `orttune eval` evaluates: --eval-file, --data, or the held-out generated batches training evaluates on with --synthetic.</summary>
     public IBatchSource EvalOnly(ParseResult parse, ArtifactManifest manifest, string artifacts) =>
-        ForArtifacts(RawEvalOnly(parse, manifest, artifacts), manifest, artifacts);
+        ForArtifacts(RawEvalOnly(parse, DataManifest(manifest), artifacts), manifest, artifacts);
 
     private IBatchSource RawEvalOnly(ParseResult parse, ArtifactManifest manifest, string artifacts)
     {
@@ -45,8 +48,13 @@ internal sealed class BatchSourceOptions
     }
 
     /// <summary>The training source: --train-file, --data or --synthetic, shuffled per epoch with --seed.</summary>
-    public IBatchSource Train(ParseResult parse, ArtifactManifest manifest, string artifacts) =>
-        ForArtifacts(RawTrain(parse, manifest, artifacts), manifest, artifacts);
+    public IBatchSource Train(ParseResult parse, ArtifactManifest manifest, string artifacts)
+    {
+        // TokenTune: the sampler adds the selection inputs (fresh per example and step, seeded); the data fills the rest.
+        var selection = TokenSelection.FromManifest(manifest, parse.GetValue(TokenSelect), parse.GetValue(Seed));
+        var data = ForArtifacts(RawTrain(parse, DataManifest(manifest), artifacts), manifest, artifacts);
+        return selection is null ? data : new TokenSelectionSource(data, selection);
+    }
 
     private IBatchSource RawTrain(ParseResult parse, ArtifactManifest manifest, string artifacts)
     {
@@ -59,7 +67,11 @@ internal sealed class BatchSourceOptions
 
     /// <summary>The eval source: --eval-data, or held-out generated batches with --synthetic; null when neither is given.</summary>
     public IBatchSource? Eval(ParseResult parse, ArtifactManifest manifest, string artifacts) =>
-        RawEval(parse, manifest, artifacts) is { } source ? ForArtifacts(source, manifest, artifacts) : null;
+        RawEval(parse, DataManifest(manifest), artifacts) is { } source ? ForArtifacts(source, manifest, artifacts) : null;
+
+    /// <summary>The inputs data must fill: the artifacts' inputs without TokenTune's selection (the eval graph has none).</summary>
+    private static ArtifactManifest DataManifest(ArtifactManifest manifest) =>
+        TokenSelection.FromManifest(manifest) is { } selection ? TokenSelection.WithoutSelectionInputs(manifest, selection) : manifest;
 
     private IBatchSource? RawEval(ParseResult parse, ArtifactManifest manifest, string artifacts)
     {

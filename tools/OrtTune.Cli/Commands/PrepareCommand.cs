@@ -58,11 +58,15 @@ internal static class PrepareCommand
             Description = "Replace the output layer (e.g. an LM head) by a new classifier: CLASSES[:last|mean|first] pooling (default last real token). " +
                           "Adds an attention_mask input when the model has none; the head always trains.",
         };
+        var tokenSelect = new Option<string?>("--token-select")
+        {
+            Description = "TokenTune: gradients through a random subset of tokens, p=RATIO (decoder default p=0.3) or k=COUNT. Default: off.",
+        };
         var vocabColumns = new Option<string>("--vocab-columns") { Description = "Text columns counted by --vocab-from, comma-separated. Default 'text'.", DefaultValueFactory = _ => "text" };
         var shapes = new ShapeOptions();
         var command = new Command("prepare", "Write training artifacts: training, eval and optimizer graphs, checkpoint and manifest.");
         command.Arguments.Add(model);
-        foreach (var o in new Option[] { output, loss, trainable, train, freeze, optimizer, lr, weightDecay, clip, prediction, format, tokenizer, labels, vocabFrom, vocabColumns, head }) command.Options.Add(o);
+        foreach (var o in new Option[] { output, loss, trainable, train, freeze, optimizer, lr, weightDecay, clip, prediction, format, tokenizer, labels, vocabFrom, vocabColumns, head, tokenSelect }) command.Options.Add(o);
         shapes.AddTo(command);
         command.SetAction(parse =>
         {
@@ -99,6 +103,7 @@ internal static class PrepareCommand
                     var spec when spec.StartsWith("lora", StringComparison.Ordinal) => LoraOptions.Parse(spec),
                     var other => throw new OrtTuneException($"--trainable must be 'all' or a lora spec such as 'lora:r=8,alpha=16', got '{other}'."),
                 },
+                TokenTune = parse.GetValue(tokenSelect) is { } select ? TokenTuneOptions.Parse(select) : null,
             };
             var dir = parse.GetValue(output)!.FullName;
             var source = parse.GetValue(model)!.FullName;
