@@ -109,7 +109,7 @@ public sealed class PortableTrainingSession : ITrainStepRunner
     /// <summary>Forward and backward on one batch; gradients add up over calls until <see cref="OptimizerStep"/>.</summary>
     public float TrainStep(IReadOnlyList<NamedTensor> batch)
     {
-        Feed(batch);
+        Feed(batch, _data.Keys);
         if (_accumulated == 0)
             _training.RunWithBinding(_run, _trainBinding);
         else
@@ -140,7 +140,8 @@ public sealed class PortableTrainingSession : ITrainStepRunner
     /// <summary>Loss and prediction of the eval graph on one batch; parameters are read, not changed.</summary>
     public (float loss, float[] prediction) Evaluate(IReadOnlyList<NamedTensor> batch)
     {
-        Feed(batch);
+        // The eval graph may read fewer inputs than training (TokenTune's selection exists only in the training graph).
+        Feed(batch, _data.Keys.Where(_eval.InputMetadata.ContainsKey));
         _eval.RunWithBinding(_run, _evalBinding);
         return (OrtValues.ReadFloat(_evalLoss), _evalPrediction.GetTensorDataAsSpan<float>().ToArray());
     }
@@ -166,7 +167,7 @@ public sealed class PortableTrainingSession : ITrainStepRunner
         return NamedTensor.FromRawData(p.Key, (TensorElementType)(int)info.ElementDataType, info.Shape, OrtValues.Bytes(p.Value));
     }).ToList();
 
-    private void Feed(IReadOnlyList<NamedTensor> batch)
+    private void Feed(IReadOnlyList<NamedTensor> batch, IEnumerable<string> required)
     {
         foreach (var t in batch)
         {
@@ -177,11 +178,8 @@ public sealed class PortableTrainingSession : ITrainStepRunner
                 throw new ArgumentException($"Input '{t.Name}' has shape [{string.Join(",", t.GetDims())}]; the artifacts were prepared for [{string.Join(",", spec.Shape)}].");
             OrtValues.Fill(target, t.RawData.Span);
         }
-        if (batch.Count != _data.Count)
-        {
-            var missing = _data.Keys.Except(batch.Select(b => b.Name));
-            throw new ArgumentException($"The batch lacks input(s): {string.Join(", ", missing)}.");
-        }
+        var missing = required.Except(batch.Select(b => b.Name)).ToList();
+        if (missing.Count > 0) throw new ArgumentException($"The batch lacks input(s): {string.Join(", ", missing)}.");
     }
 
     private OrtIoBinding BindTraining(Dictionary<string, OrtValue> gradientTargets)
