@@ -8,11 +8,13 @@ internal static class TokenTuneNotes
           branch; ONNX Runtime frees each of its tensors after the last forward reader, so only the grad branch's k-row
           activations, the k × n attention probabilities per head and the recombined keys and values of all n tokens
           (2·n·d per layer, as in the paper's implementation) stay alive for the backward pass.
-        - A part that does not shrink with p: extrapolating the full-FT rows to k = 0 leaves about 90 MB for BERT and
-          45 MB for Llama (the k → 0 intercept of activation vs k). For BERT it is mostly the gradient of the 30522 × 768
-          word-embedding table, which the backward pass builds as a scatter into a zero table (94 MB) whatever k is; at
-          batch 1 it is 18 % of BERT's full-FT activations, which is what keeps BERT's p = 0.25 ratio above 0.35×. It
-          shrinks relative to the rest with batch or sequence, and LoRA (embeddings frozen) does not have it.
+        - A part that does not shrink with p: extrapolating activation vs k to k = 0 leaves about 90 MB for BERT (full FT
+          and LoRA alike) and about 45 MB for Llama. Part of it is by design: the recombined keys and values of all n
+          tokens that the selected queries read (2·n·d·4 bytes per layer, 38 MB over 12 layers), which the paper's
+          implementation keeps as well; the rest are tensors alive at the step's peak whatever k is (the no-grad
+          branch's full n × n attention of the layer being computed, the selection matrix, the head over the
+          recombined last hidden state). At batch 1 this intercept is 18 % of BERT's full-FT activations, which is what
+          keeps BERT's p = 0.25 ratio above 0.35×; its share falls as batch or sequence grows.
         - Total peak vs resident state: at batch 1 and sequence 512 the resident state before the step (frozen weights
           held by the training and eval sessions, ONNX Runtime's pre-packed weight copies, gradients and AdamW state)
           is several times the activations of a 110–135 M-parameter model, so LoRA + TokenTune's total-peak ratio stays
