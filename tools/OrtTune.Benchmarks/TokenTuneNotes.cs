@@ -11,9 +11,8 @@ internal static class TokenTuneNotes
         - A part that does not shrink with p: extrapolating activation vs k to k = 0 leaves about 90 MB for BERT (full FT
           and LoRA alike) and about 45 MB for Llama. Part of it is by design: the recombined keys and values of all n
           tokens that the selected queries read (2·n·d·4 bytes per layer, 38 MB over 12 layers), which the paper's
-          implementation keeps as well; the rest are tensors alive at the step's peak whatever k is (the no-grad
-          branch's full n × n attention of the layer being computed, the selection matrix, the head over the
-          recombined last hidden state). At batch 1 this intercept is 18 % of BERT's full-FT activations, which is what
+          implementation keeps as well; the rest was not broken down further (candidates: the no-grad branch's full
+          n × n attention of the layer being computed, alive at the forward's peak whatever k is). At batch 1 this intercept is 18 % of BERT's full-FT activations, which is what
           keeps BERT's p = 0.25 ratio above 0.35×; its share falls as batch or sequence grows.
         - Total peak vs resident state: at batch 1 and sequence 512 the resident state before the step (frozen weights
           held by the training and eval sessions, ONNX Runtime's pre-packed weight copies, gradients and AdamW state)
