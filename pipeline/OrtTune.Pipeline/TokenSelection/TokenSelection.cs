@@ -81,11 +81,12 @@ public static class TokenSelection
     public static TokenSelectionOptions WithSpec(TokenSelectionOptions options, string spec)
     {
         var parts = spec.Split('=', 2, StringSplitOptions.TrimEntries);
-        return parts switch
+        var parsed = parts switch
         {
             ["p", var p] when double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var ratio) => options with { Ratio = ratio, Count = null },
             ["k", var k] when int.TryParse(k, NumberStyles.Integer, CultureInfo.InvariantCulture, out var count) => options with { Count = count, Ratio = null },
             _ => throw new ArgumentException($"Cannot read the token selection '{spec}': expected p=RATIO (e.g. p=0.3) or k=COUNT (e.g. k=32)."),
-        } is var result ? result.Validate() : null!;
+        };
+        return parsed.Validate();
     }
 }
