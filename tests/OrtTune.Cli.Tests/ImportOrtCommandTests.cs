@@ -85,7 +85,7 @@ public sealed partial class ImportOrtCommandTests
         Assert.AreEqual(0, code, error);
         Assert.IsEmpty(CheckpointReader.Read(Path.Combine(_dir, "fresh", "checkpoint")).OptimizerGroups);
 
-        (code, stdout, error) = CliRunner.Run("train", output, "--synthetic", "--vocab", "10", "--steps", "1");
+        (code, stdout, error) = CliRunner.Run("train", output, "--synthetic", "--vocab", "10", "--steps", "8"); // --steps counts from the start of training
         Assert.AreEqual(0, code, error);
         Assert.Contains("done after step 8", Flat(stdout), "training resumes at the carried step");
     }

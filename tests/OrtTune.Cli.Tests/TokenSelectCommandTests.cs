@@ -38,15 +38,16 @@ public sealed class TokenSelectCommandTests
         (code, output, error) = CliRunner.Run("train", artifacts, "--data", data, "--steps", "4", "--seed", "3");
         Assert.AreEqual(0, code, error);
         Assert.Contains("done after step 4", output);
-        (code, output, error) = CliRunner.Run("train", artifacts, "--data", data, "--steps", "2", "--token-select", "p=0.2",
-            "--resume", Path.Combine(artifacts, "checkpoints", "last"));
+        // --steps counts from the start of training: the resumed run goes on to step 6.
+        (code, output, error) = CliRunner.Run("train", artifacts, "--data", data, "--steps", "6", "--seed", "3", "--token-select", "p=0.2",
+            "--resume", Path.Combine(artifacts, "checkpoints"));
         Assert.AreEqual(0, code, error);
         Assert.Contains("done after step 6", output);
 
-        (code, _, error) = CliRunner.Run("train", artifacts, "--data", data, "--token-select", "p=1");
+        (code, _, error) = CliRunner.Run("train", artifacts, "--data", data, "--token-select", "p=1", "--checkpoints", Path.Combine(_dir, "other"));
         Assert.AreEqual(OrtTuneCli.UserError, code);
         Assert.Contains("5 slots", error);
-        (code, _, error) = CliRunner.Run("train", artifacts, "--data", data, "--token-select", "q=1");
+        (code, _, error) = CliRunner.Run("train", artifacts, "--data", data, "--token-select", "q=1", "--checkpoints", Path.Combine(_dir, "other"));
         Assert.AreEqual(OrtTuneCli.UserError, code);
         Assert.Contains("p=RATIO", error);
     }
