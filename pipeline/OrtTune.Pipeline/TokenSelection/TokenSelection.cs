@@ -57,26 +57,6 @@ public static class TokenSelection
     public static ArtifactManifest WithoutSelectionInputs(ArtifactManifest manifest, TokenSelectionOptions options) =>
         manifest with { Inputs = manifest.Inputs.Where(i => i.Name != options.IndicesName && i.Name != options.MaskName).ToList() };
 
-    /// <summary>
-    /// The first <paramref name="count"/> batches of <paramref name="source"/>, epoch after epoch, for loops that take a
-    /// list: each micro-batch of the run gets its own selection. The data tensors are shared, not copied.
-    /// </summary>
-    public static List<IReadOnlyList<NamedTensor>> Draw(IBatchSource source, int count)
-    {
-        var batches = new List<IReadOnlyList<NamedTensor>>(count);
-        for (int epoch = 0; batches.Count < count; epoch++)
-        {
-            int before = batches.Count;
-            foreach (var batch in source.Epoch(epoch))
-            {
-                if (batches.Count == count) break;
-                batches.Add(batch.Inputs);
-            }
-            if (batches.Count == before) throw new InvalidDataException("The batch source yielded no batches.");
-        }
-        return batches;
-    }
-
     /// <summary>Reads "p=0.3" or "k=32" into <paramref name="options"/>.</summary>
     public static TokenSelectionOptions WithSpec(TokenSelectionOptions options, string spec)
     {
