@@ -6,6 +6,7 @@ using OrtTune.Benchmarks;
 //             [--python /usr/bin/python3] [--peer tools/bench/bert_base_peer.py] [--no-peer] [--no-profile]
 //   prepare   --model DIR/model.onnx --artifacts DIR   (the benchmark's artifacts only)
 //   pema      --model DIR/model.onnx --gpt2 DIR --sst2 DIR [--out docs/benchmarks] [--batch 8] [--seq 128] [--steps 2]
+//   pema-report --json docs/benchmarks/pema-memory.json   (rewrites pema-memory.md from the raw results)
 //   tokentune --models DIR [--out docs/benchmarks] [--steps 2] [--threads 2] [--models-only bert,llama] [--training full,lora]
 //             [--ratios base,1,0.5,0.3,0.25,0.1]   (DIR from /usr/bin/python3 tools/bench/tokentune_models.py --out DIR)
 //   tokentune-report --json docs/benchmarks/tokentune.json   (rewrites tokentune.md and .png from the raw results)
@@ -47,6 +48,8 @@ try
                 Threads = o.Int("--threads", 2),
                 Command = "pema " + string.Join(' ', args[1..]),
             });
+        case "pema-report":
+            return PemaBenchmark.Rewrite(o.Required("--json"));
         case "pema-measure":
             Console.WriteLine(StepMeasurement.ToJson(PemaBenchmark.Measure(o.Required("--artifacts"), o.Required("--gpt2"), o.Required("--sst2"),
                 o.Int("--steps", 2), o.Int("--threads", 2))));
