@@ -20,13 +20,6 @@ public sealed record SessionConfig
     /// </summary>
     public bool DisableCpuArena { get; init; }
 
-    /// <summary>
-    /// Lets ONNX Runtime fold constant subgraphs into initializers. Default true. Training steps turn it off: OrtTune
-    /// has already folded what is worth folding, and ONNX Runtime would otherwise turn each embedding gradient's zero fill
-    /// ([vocabulary, d], rebuilt each step in microseconds) into an initializer resident for the whole run.
-    /// </summary>
-    public bool FoldConstants { get; init; } = true;
-
     /// <summary>Graph optimisation level. Default: all optimisations.</summary>
     public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 }

@@ -32,7 +32,6 @@ public static class SessionFactory
             IntraOpNumThreads = config.IntraOpThreads,
             EnableCpuMemArena = !config.DisableCpuArena,
         };
-        if (!config.FoldConstants) options.AddSessionConfigEntry("optimization.disable_specified_optimizers", "ConstantFolding");
         if (config.Device == ExecutionDevice.Cuda)
         {
             try

@@ -35,7 +35,7 @@ public sealed class PortableTrainingSession : ITrainStepRunner
         _manifest = manifest;
         Directory = directory;
         Step = step;
-        _training = SessionFactory.Create(Path.Combine(directory, manifest.Files.Training), config with { FoldConstants = false });
+        _training = SessionFactory.Create(Path.Combine(directory, manifest.Files.Training), config);
         _eval = SessionFactory.Create(Path.Combine(directory, manifest.Files.Eval), config);
         _optimizer = SessionFactory.Create(Path.Combine(directory, manifest.Files.Optimizer), config);
 
