@@ -19,6 +19,7 @@ public static class OrtTuneCli
         root.Subcommands.Add(SpecializeCommand.Create(console));
         root.Subcommands.Add(PrepareCommand.Create(console));
         root.Subcommands.Add(TrainCommand.Create(console));
+        root.Subcommands.Add(GnnCommand.Create(console));
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {

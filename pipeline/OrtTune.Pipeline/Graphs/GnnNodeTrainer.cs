@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using OrtTune.Artifacts.Checkpoints;
+using OrtTune.Pipeline.Diagnostics;
+using OrtTune.Pipeline.Runtime;
+using OrtTune.Pipeline.Training;
+
+namespace OrtTune.Pipeline.Graphs;
+
+/// <summary>
+/// Node classification with prepared GNN artifacts (one directory per training unit, each with its inference.onnx):
+/// full-batch steps on the training nodes, validation every few epochs, early stopping that keeps the best
+/// validation state, as the ForwardGNN protocol. Forward methods train their layers one after another; each layer's
+/// input is the previous trained layer's output, computed once, so no gradient ever crosses layers.
+/// </summary>
+public sealed class GnnNodeTrainer(GnnTrainerOptions? options = null, SessionConfig? config = null)
+{
+    private readonly GnnTrainerOptions _options = options ?? new GnnTrainerOptions();
+
+    /// <summary>The backprop baseline: one unit, the whole network; predicts with its softmax.</summary>
+    public GnnLayerResult TrainBackprop(GraphDataset graph, NodeSplit split, string directory, int layers,
+        IProgress<GnnProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var edges = (graph.EdgeSource.Select(v => (long)v).ToArray(), graph.EdgeTarget.Select(v => (long)v).ToArray());
+        var inputs = Inputs(graph.Features, [graph.NodeCount, graph.FeatureCount], edges);
+        using var inference = new GnnInference(directory, config);
+        float[] Probabilities(IEnumerable<NamedTensor> p) => inference.Run(inputs, p, GnnTensorNames.Probabilities)[0];
+        var unit = TrainUnit(directory, Batch(inputs, TrainingLabels(graph, split)), p => Accuracy(Probabilities(p), graph, split.Validation),
+            split.Index, 0, 1, progress, cancellation);
+        return new GnnLayerResult(layers, Accuracy(Probabilities(unit.Best), graph, split.Test), unit.BestValidation, unit.Epochs, unit.BestEpoch,
+            unit.Seconds, unit.PeakBytes);
+    }
+
+    /// <summary>
+    /// Single-Forward: layer l trains against the virtual class nodes on the output of layers 0..l−1; validation and
+    /// prediction sum the softmax probabilities of all layers so far. One result per layer count.
+    /// </summary>
+    public IReadOnlyList<GnnLayerResult> TrainSingleForward(GraphDataset graph, NodeSplit split, IReadOnlyList<string> layerDirectories,
+        IProgress<GnnProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var edges = VirtualClassNodes.AugmentedEdges(graph, split);
+        var labels = TrainingLabels(graph, split);
+        var accumulated = new float[graph.NodeCount * graph.ClassCount];
+        float[] x = graph.Features;
+        long[] shape = [graph.NodeCount, graph.FeatureCount];
+        var results = new List<GnnLayerResult>();
+        for (int layer = 0; layer < layerDirectories.Count; layer++)
+        {
+            var inputs = Inputs(x, shape, edges);
+            using var inference = new GnnInference(layerDirectories[layer], config);
+            float[] Summed(IEnumerable<NamedTensor> p)
+            {
+                var probabilities = inference.Run(inputs, p, GnnTensorNames.Probabilities)[0];
+                for (int i = 0; i < probabilities.Length; i++) probabilities[i] += accumulated[i];
+                return probabilities;
+            }
+            var unit = TrainUnit(layerDirectories[layer], Batch(inputs, labels), p => Accuracy(Summed(p), graph, split.Validation),
+                split.Index, layer, layerDirectories.Count, progress, cancellation);
+
+            var outputs = inference.Run(inputs, unit.Best, GnnTensorNames.Hidden, GnnTensorNames.Probabilities);
+            for (int i = 0; i < accumulated.Length; i++) accumulated[i] += outputs[1][i];
+            results.Add(new GnnLayerResult(layer + 1, Accuracy(accumulated, graph, split.Test), unit.BestValidation, unit.Epochs, unit.BestEpoch,
+                unit.Seconds, unit.PeakBytes));
+            x = outputs[0];
+            shape = [graph.NodeCount + graph.ClassCount, x.Length / (graph.NodeCount + graph.ClassCount)];
+        }
+        return results;
+    }
+
+    /// <summary>Percent of <paramref name="nodes"/> whose highest score in <paramref name="scores"/> [N, C] is their label.</summary>
+    public static double Accuracy(ReadOnlySpan<float> scores, GraphDataset graph, IReadOnlyList<int> nodes)
+    {
+        int c = graph.ClassCount, correct = 0;
+        foreach (var n in nodes)
+        {
+            var row = scores.Slice(n * c, c);
+            int best = 0;
+            for (int k = 1; k < c; k++) if (row[k] > row[best]) best = k;
+            if (best == graph.Labels[n]) correct++;
+        }
+        return nodes.Count == 0 ? 0 : 100.0 * correct / nodes.Count;
+    }
+
+    /// <summary>Each training node's class; every other node −100, which the loss ignores.</summary>
+    public static long[] TrainingLabels(GraphDataset graph, NodeSplit split)
+    {
+        var labels = Enumerable.Repeat(GnnTensorNames.IgnoredLabel, graph.NodeCount).ToArray();
+        foreach (var n in split.Train) labels[n] = graph.Labels[n];
+        return labels;
+    }
+
+    private sealed record Unit(List<NamedTensor> Best, double BestValidation, int Epochs, int BestEpoch, double Seconds, long PeakBytes);
+
+    private Unit TrainUnit(string directory, IReadOnlyList<NamedTensor> batch, Func<IReadOnlyList<NamedTensor>, double> validate,
+        int split, int unit, int units, IProgress<GnnProgress>? progress, CancellationToken cancellation)
+    {
+        if (_options.MeasureMemory) PeakMemory.Reset();
+        var clock = Stopwatch.StartNew();
+        using var session = SessionCheckpoints.Open(directory, config: config);
+        List<NamedTensor>? best = null;
+        double bestValidation = double.NaN;
+        int bestEpoch = -1, stale = 0, epoch = 0;
+        for (; epoch < _options.Epochs; epoch++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            float loss = session.TrainStep(batch);
+            session.OptimizerStep(_options.LearningRate);
+            if (_options.Patience >= 0 && (epoch + 1) % _options.ValidateEvery == 0)
+            {
+                var parameters = session.Parameters().ToList();
+                double validation = validate(parameters);
+                if (best is null || validation > bestValidation)
+                    (best, bestValidation, bestEpoch, stale) = (parameters, validation, epoch, 0);
+                else if (++stale >= _options.Patience)
+                {
+                    epoch++;
+                    break;
+                }
+            }
+            progress?.Report(new GnnProgress(split, unit, units, epoch + 1, _options.Epochs, loss, bestValidation));
+        }
+        if (best is null)
+        {
+            best = session.Parameters().ToList();
+            bestValidation = validate(best);
+            bestEpoch = epoch - 1;
+        }
+        long peak = _options.MeasureMemory ? PeakMemory.PeakBytes() : 0;
+        return new Unit(best, bestValidation, epoch, bestEpoch, clock.Elapsed.TotalSeconds, peak);
+    }
+
+    private static Dictionary<string, (Array, long[])> Inputs(float[] features, long[] shape, (long[] Source, long[] Target) edges) => new()
+    {
+        [GnnTensorNames.Features] = (features, shape),
+        [GnnTensorNames.EdgeSource] = (edges.Source, [edges.Source.Length]),
+        [GnnTensorNames.EdgeTarget] = (edges.Target, [edges.Target.Length]),
+    };
+
+    private static List<NamedTensor> Batch(Dictionary<string, (Array Data, long[] Shape)> inputs, long[] labels)
+    {
+        var batch = inputs.Select(kv => kv.Value.Data switch
+        {
+            float[] f => NamedTensor.FromValues<float>(kv.Key, kv.Value.Shape, f),
+            long[] l => NamedTensor.FromValues<long>(kv.Key, kv.Value.Shape, l),
+            _ => throw new InvalidOperationException(),
+        }).ToList();
+        batch.Add(NamedTensor.FromValues<long>(GnnTensorNames.Labels, [labels.Length], labels));
+        return batch;
+    }
+}

@@ -1,0 +1,24 @@
+namespace OrtTune.Pipeline.Graphs;
+
+/// <summary>
+/// Input/output names of the GNN graphs OrtTune builds (the compiler's OrtTune.Graphs.Gnn.GnnNames spells the
+/// same strings; the device side carries no compiler, so the contract is repeated here).
+/// </summary>
+public static class GnnTensorNames
+{
+    public const string Features = "features";
+    public const string EdgeSource = "edge_source";
+    public const string EdgeTarget = "edge_target";
+    public const string Labels = "labels";
+    public const string Target = "target";
+    public const string Logits = "logits";
+    public const string Probabilities = "probabilities";
+    public const string Hidden = "hidden";
+    public const string Goodness = "goodness";
+
+    /// <summary>Inference graph next to each artifacts directory.</summary>
+    public const string InferenceFile = "inference.onnx";
+
+    /// <summary>Label of nodes the loss skips (not training nodes).</summary>
+    public const long IgnoredLabel = -100;
+}
