@@ -15,6 +15,12 @@ public sealed record GnnGraphSpec
     /// <summary>Edges fed to the graph (both directions counted; virtual-node edges included where used). Required.</summary>
     public required long Edges { get; init; }
 
+    /// <summary>
+    /// Non-zeros of the node features when the first layer reads them sparse (inputs feature_row, feature_column,
+    /// feature_value [nnz]); 0 (the default) for a dense [Nodes, Features] input.
+    /// </summary>
+    public long FeatureNonZeros { get; init; }
+
     /// <summary>The convolution. Default GCN.</summary>
     public GnnConv Conv { get; init; } = GnnConv.Gcn;
 

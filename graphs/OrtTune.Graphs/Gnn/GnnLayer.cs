@@ -24,14 +24,18 @@ public static class GnnLayer
     public const float GatScoreCap = 60f;
 
     /// <summary>The convolution of <paramref name="x"/> [nodes, in] over <paramref name="edges"/>: [nodes, out], before any activation.</summary>
-    public static Value Conv(GnnConv kind, EdgeList edges, Value x, long outDim, string prefix, GnnInit init)
+    /// <remarks>
+    /// GAT concatenates its 4 heads of outDim/4 channels, except on an <paramref name="output"/> layer (PyG's basic
+    /// GAT model's classifier), where 4 heads of outDim channels are averaged.
+    /// </remarks>
+    public static Value Conv(GnnConv kind, EdgeList edges, NodeFeatures x, long outDim, string prefix, GnnInit init, bool output = false)
     {
-        long inDim = OpBuilder.StaticShape(x)[1];
+        long inDim = x.Width;
         return kind switch
         {
             GnnConv.Gcn => Gcn(edges, x, inDim, outDim, prefix, init),
             GnnConv.Sage => Sage(edges, x, inDim, outDim, prefix, init),
-            GnnConv.Gat => Gat(edges, x, inDim, outDim, prefix, init),
+            GnnConv.Gat => Gat(edges, x, inDim, outDim, prefix, init, concat: !output),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown GNN convolution."),
         };
     }
@@ -46,12 +50,12 @@ public static class GnnLayer
     private static Value Parameter(OpBuilder ops, string name, Tensor value) => ops.Graph.AddInitializer(name, value);
 
     // GCNConv: deg counts the in-edges plus the self-loop; each edge (and loop) is weighted 1/√(deg_s·deg_t).
-    private static Value Gcn(EdgeList e, Value x, long inDim, long outDim, string prefix, GnnInit init)
+    private static Value Gcn(EdgeList e, NodeFeatures x, long inDim, long outDim, string prefix, GnnInit init)
     {
         var o = e.Ops;
         var w = Parameter(o, prefix + "weight", init.Glorot(inDim, outDim));
         var b = Parameter(o, prefix + "bias", GnnInit.Zeros(outDim));
-        var h = o.MatMul(x, w);
+        var h = x.Project(o, w);
         var degree = o.Op("Add", e.InDegree(), o.Scalar(1, DataType.Float));
         var invSqrt = o.Op("Reciprocal", o.Op("Sqrt", degree));
         var edgeWeight = o.Op("Mul", e.AtSource(invSqrt), e.AtTarget(invSqrt));
@@ -61,25 +65,25 @@ public static class GnnLayer
     }
 
     // SAGEConv(aggr="mean"): lin_l(mean of in-neighbours) + lin_r(x); lin_l has the bias. Nodes without in-edges aggregate 0.
-    private static Value Sage(EdgeList e, Value x, long inDim, long outDim, string prefix, GnnInit init)
+    private static Value Sage(EdgeList e, NodeFeatures x, long inDim, long outDim, string prefix, GnnInit init)
     {
         var o = e.Ops;
         var wl = Parameter(o, prefix + "lin_l.weight", init.LinearDefault(inDim, inDim, outDim));
         var bl = Parameter(o, prefix + "lin_l.bias", init.LinearDefault(inDim, outDim));
         var wr = Parameter(o, prefix + "lin_r.weight", init.LinearDefault(inDim, inDim, outDim));
-        var sum = e.SumAtTargets(e.AtSource(o.MatMul(x, wl)));
+        var sum = e.SumAtTargets(e.AtSource(x.Project(o, wl)));
         var count = o.Op("Max", e.InDegree(), o.Scalar(1, DataType.Float));
         var mean = o.Op("Div", sum, o.Unsqueeze(count, 1));
-        return o.Op("Add", o.Op("Add", mean, bl), o.MatMul(x, wr));
+        return o.Op("Add", o.Op("Add", mean, bl), x.Project(o, wr));
     }
 
     // GATConv(heads=4, concat): self-loops added; α = softmax over each node's in-edges of LeakyReLU(a_s·h_s + a_t·h_t).
-    private static Value Gat(EdgeList e, Value x, long inDim, long outDim, string prefix, GnnInit init)
+    private static Value Gat(EdgeList e, NodeFeatures x, long inDim, long outDim, string prefix, GnnInit init, bool concat)
     {
         var o = e.Ops;
-        if (outDim % GatHeads != 0) throw new ArgumentException($"GAT needs a hidden size divisible by {GatHeads}; got {outDim}.");
-        long heads = GatHeads, channels = outDim / GatHeads, n = e.NodeCount;
-        var w = Parameter(o, prefix + "weight", init.Glorot(inDim, outDim));
+        if (concat && outDim % GatHeads != 0) throw new ArgumentException($"GAT needs a hidden size divisible by {GatHeads}; got {outDim}.");
+        long heads = GatHeads, channels = concat ? outDim / GatHeads : outDim, n = e.NodeCount;
+        var w = Parameter(o, prefix + "weight", init.Glorot(inDim, heads * channels));
         var attSource = Parameter(o, prefix + "att_src", init.Glorot(1, heads, channels));
         var attTarget = Parameter(o, prefix + "att_dst", init.Glorot(1, heads, channels));
         var b = Parameter(o, prefix + "bias", GnnInit.Zeros(outDim));
@@ -88,7 +92,7 @@ public static class GnnLayer
         var withLoops = new EdgeList(o, o.Op("Concat", [e.Source, loops], Attribute.Of("axis", 0L)),
             o.Op("Concat", [e.Target, loops], Attribute.Of("axis", 0L)), n);
 
-        var h = o.Reshape(o.MatMul(x, w), n, heads, channels);
+        var h = o.Reshape(x.Project(o, w), n, heads, channels);
         var scoreSource = o.ReduceSum(o.Op("Mul", h, attSource), [2], keepDims: false); // [n, heads]
         var scoreTarget = o.ReduceSum(o.Op("Mul", h, attTarget), [2], keepDims: false);
         var score = o.Op("LeakyRelu", [o.Op("Add", withLoops.AtSource(scoreSource), withLoops.AtTarget(scoreTarget))],
@@ -97,6 +101,7 @@ public static class GnnLayer
         var total = withLoops.AtTarget(withLoops.SumAtTargets(weight));
         var alpha = o.Op("Div", weight, o.Op("Add", total, o.Scalar(1e-16, DataType.Float)));
         var messages = o.Op("Mul", withLoops.AtSource(h), o.Unsqueeze(alpha, 2));             // [edges, heads, channels]
-        return o.Op("Add", o.Reshape(withLoops.SumAtTargets(messages), n, outDim), b);
+        var summed = withLoops.SumAtTargets(messages);                                            // [n, heads, channels]
+        return o.Op("Add", concat ? o.Reshape(summed, n, outDim) : o.ReduceMean(summed, [1], keepDims: false), b);
     }
 }

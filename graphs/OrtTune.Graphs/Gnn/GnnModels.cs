@@ -30,16 +30,11 @@ public static class GnnModels
         var init = new GnnInit(spec.Seed * 1000 + layer);
         // The class features are drawn first, from their own stream, so every layer count sees the same ones.
         var classFeatures = new GnnInit(spec.Seed).Normal(c, spec.Features);
-        Value x;
-        if (layer == 0)
-        {
-            var features = model.Graph.AddInput(GnnNames.Features, new TensorType(DataType.Float, new Shape([n, spec.Features])));
-            x = ops.Op("Concat", [features, model.Graph.AddInitializer(ClassFeatures, classFeatures)], Attribute.Of("axis", 0L));
-        }
-        else
-            x = model.Graph.AddInput(GnnNames.Features, new TensorType(DataType.Float, new Shape([all, spec.Hidden])));
+        var x = layer == 0
+            ? NodeFeatures.Stack(FirstLayerInput(model, spec), NodeFeatures.Dense(model.Graph.AddInitializer(ClassFeatures, classFeatures)))
+            : NodeFeatures.Dense(model.Graph.AddInput(GnnNames.Features, new TensorType(DataType.Float, new Shape([all, spec.Hidden]))));
         var edges = Edges(model, ops, spec, all);
-        var h = ops.Op("Relu", GnnLayer.Conv(spec.Conv, edges, GnnLayer.L2NormalizeRows(ops, x), spec.Hidden, $"layer{layer}.", init));
+        var h = ops.Op("Relu", GnnLayer.Conv(spec.Conv, edges, x.L2NormalizeRows(ops), spec.Hidden, $"layer{layer}.", init));
         var logits = ClassNodeLogits(ops, h, n, c);
         return Finish(model, inference ? [(h, GnnNames.Hidden), (ops.Op("Softmax", [logits], Attribute.Of("axis", 1L)), GnnNames.Probabilities)] : [(logits, GnnNames.Logits)]);
     }
@@ -53,12 +48,13 @@ public static class GnnModels
         if (layers < 1) throw new ArgumentOutOfRangeException(nameof(layers), layers, "A GNN needs at least one layer.");
         var (model, ops) = NewModel($"bp_{layers}layers");
         var init = new GnnInit(spec.Seed);
-        var x = model.Graph.AddInput(GnnNames.Features, new TensorType(DataType.Float, new Shape([spec.Nodes, spec.Features])));
+        var input = FirstLayerInput(model, spec);
         var edges = Edges(model, ops, spec, spec.Nodes);
+        Value x = null!;
         for (int i = 0; i < layers; i++)
         {
             bool last = i == layers - 1;
-            x = GnnLayer.Conv(spec.Conv, edges, x, last ? spec.Classes : spec.Hidden, $"layer{i}.", init);
+            x = GnnLayer.Conv(spec.Conv, edges, i == 0 ? input : NodeFeatures.Dense(x), last ? spec.Classes : spec.Hidden, $"layer{i}.", init, output: last);
             if (!last) x = ops.Op("Relu", x);
         }
         return Finish(model, inference
@@ -72,6 +68,17 @@ public static class GnnModels
         var real = ops.Op("Slice", h, ops.Ints(0), ops.Ints(n), ops.Ints(0));
         var classes = ops.Op("Slice", h, ops.Ints(n), ops.Ints(n + c), ops.Ints(0));
         return ops.MatMul(real, classes, transB: true);
+    }
+
+    /// <summary>The data graph's node features: dense [N, F], or sparse non-zeros when the spec gives their count.</summary>
+    internal static NodeFeatures FirstLayerInput(Model model, GnnGraphSpec spec)
+    {
+        var graph = model.Graph;
+        if (spec.FeatureNonZeros <= 0)
+            return NodeFeatures.Dense(graph.AddInput(GnnNames.Features, new TensorType(DataType.Float, new Shape([spec.Nodes, spec.Features]))));
+        var index = new TensorType(DataType.Int64, new Shape([spec.FeatureNonZeros]));
+        return NodeFeatures.Sparse(graph.AddInput(GnnNames.FeatureRow, index), graph.AddInput(GnnNames.FeatureColumn, index),
+            graph.AddInput(GnnNames.FeatureValue, new TensorType(DataType.Float, new Shape([spec.FeatureNonZeros]))), spec.Nodes, spec.Features);
     }
 
     internal static (Model, OpBuilder) NewModel(string name)

@@ -9,6 +9,11 @@ public static class GnnNames
     /// <summary>Node features (or the previous layer's output) [nodes, features], float.</summary>
     public const string Features = "features";
 
+    /// <summary>Sparse node features of the first layer: row, column and value of every non-zero [nnz].</summary>
+    public const string FeatureRow = "feature_row";
+    public const string FeatureColumn = "feature_column";
+    public const string FeatureValue = "feature_value";
+
     /// <summary>Edge sources and targets [edges], int64; messages flow source → target.</summary>
     public const string EdgeSource = "edge_source";
     public const string EdgeTarget = "edge_target";

@@ -21,10 +21,10 @@ public sealed class GnnNodeTrainer(GnnTrainerOptions? options = null, SessionCon
         IProgress<GnnProgress>? progress = null, CancellationToken cancellation = default)
     {
         var edges = (graph.EdgeSource.Select(v => (long)v).ToArray(), graph.EdgeTarget.Select(v => (long)v).ToArray());
-        var inputs = Inputs(graph.Features, [graph.NodeCount, graph.FeatureCount], edges);
+        var inputs = Inputs(graph, graph.Features, [graph.NodeCount, graph.FeatureCount], edges);
         using var inference = new GnnInference(directory, config);
         float[] Probabilities(IEnumerable<NamedTensor> p) => inference.Run(inputs, p, GnnTensorNames.Probabilities)[0];
-        var unit = TrainUnit(directory, Batch(inputs, TrainingLabels(graph, split)), p => Accuracy(Probabilities(p), graph, split.Validation),
+        var unit = TrainUnit(directory, inputs.With(GnnTensorNames.Labels, TrainingLabels(graph, split)), p => Accuracy(Probabilities(p), graph, split.Validation),
             split.Index, 0, 1, progress, cancellation);
         return new GnnLayerResult(layers, Accuracy(Probabilities(unit.Best), graph, split.Test), unit.BestValidation, unit.Epochs, unit.BestEpoch,
             unit.Seconds, unit.PeakBytes);
@@ -45,7 +45,7 @@ public sealed class GnnNodeTrainer(GnnTrainerOptions? options = null, SessionCon
         var results = new List<GnnLayerResult>();
         for (int layer = 0; layer < layerDirectories.Count; layer++)
         {
-            var inputs = Inputs(x, shape, edges);
+            var inputs = Inputs(graph, x, shape, edges);
             using var inference = new GnnInference(layerDirectories[layer], config);
             float[] Summed(IEnumerable<NamedTensor> p)
             {
@@ -53,7 +53,7 @@ public sealed class GnnNodeTrainer(GnnTrainerOptions? options = null, SessionCon
                 for (int i = 0; i < probabilities.Length; i++) probabilities[i] += accumulated[i];
                 return probabilities;
             }
-            var unit = TrainUnit(layerDirectories[layer], Batch(inputs, labels), p => Accuracy(Summed(p), graph, split.Validation),
+            var unit = TrainUnit(layerDirectories[layer], inputs.With(GnnTensorNames.Labels, labels), p => Accuracy(Summed(p), graph, split.Validation),
                 split.Index, layer, layerDirectories.Count, progress, cancellation);
 
             var outputs = inference.Run(inputs, unit.Best, GnnTensorNames.Hidden, GnnTensorNames.Probabilities);
@@ -90,12 +90,13 @@ public sealed class GnnNodeTrainer(GnnTrainerOptions? options = null, SessionCon
 
     private sealed record Unit(List<NamedTensor> Best, double BestValidation, int Epochs, int BestEpoch, double Seconds, long PeakBytes);
 
-    private Unit TrainUnit(string directory, IReadOnlyList<NamedTensor> batch, Func<IReadOnlyList<NamedTensor>, double> validate,
+    private Unit TrainUnit(string directory, IReadOnlyDictionary<string, (Array Data, long[] Shape)> inputs, Func<IReadOnlyList<NamedTensor>, double> validate,
         int split, int unit, int units, IProgress<GnnProgress>? progress, CancellationToken cancellation)
     {
         if (_options.MeasureMemory) PeakMemory.Reset();
         var clock = Stopwatch.StartNew();
         using var session = SessionCheckpoints.Open(directory, config: config);
+        var batch = Batch(inputs, session.Manifest.Inputs.Select(i => i.Name));
         List<NamedTensor>? best = null;
         double bestValidation = double.NaN;
         int bestEpoch = -1, stale = 0, epoch = 0;
@@ -128,22 +129,44 @@ public sealed class GnnNodeTrainer(GnnTrainerOptions? options = null, SessionCon
         return new Unit(best, bestValidation, epoch, bestEpoch, clock.Elapsed.TotalSeconds, peak);
     }
 
-    private static Dictionary<string, (Array, long[])> Inputs(float[] features, long[] shape, (long[] Source, long[] Target) edges) => new()
+    /// <summary>
+    /// Everything a unit may read: the node rows (dense; for the data graph's own features also their non-zeros,
+    /// which first layers read instead) and the edges. Each graph takes the entries it declares.
+    /// </summary>
+    private static Dictionary<string, (Array Data, long[] Shape)> Inputs(GraphDataset graph, float[] features, long[] shape, (long[] Source, long[] Target) edges)
     {
-        [GnnTensorNames.Features] = (features, shape),
-        [GnnTensorNames.EdgeSource] = (edges.Source, [edges.Source.Length]),
-        [GnnTensorNames.EdgeTarget] = (edges.Target, [edges.Target.Length]),
-    };
-
-    private static List<NamedTensor> Batch(Dictionary<string, (Array Data, long[] Shape)> inputs, long[] labels)
-    {
-        var batch = inputs.Select(kv => kv.Value.Data switch
+        var inputs = new Dictionary<string, (Array, long[])>
         {
-            float[] f => NamedTensor.FromValues<float>(kv.Key, kv.Value.Shape, f),
-            long[] l => NamedTensor.FromValues<long>(kv.Key, kv.Value.Shape, l),
-            _ => throw new InvalidOperationException(),
-        }).ToList();
-        batch.Add(NamedTensor.FromValues<long>(GnnTensorNames.Labels, [labels.Length], labels));
-        return batch;
+            [GnnTensorNames.Features] = (features, shape),
+            [GnnTensorNames.EdgeSource] = (edges.Source, [edges.Source.Length]),
+            [GnnTensorNames.EdgeTarget] = (edges.Target, [edges.Target.Length]),
+        };
+        if (ReferenceEquals(features, graph.Features))
+        {
+            var (row, column, value) = graph.SparseFeatures();
+            inputs[GnnTensorNames.FeatureRow] = (row, [row.Length]);
+            inputs[GnnTensorNames.FeatureColumn] = (column, [column.Length]);
+            inputs[GnnTensorNames.FeatureValue] = (value, [value.Length]);
+        }
+        return inputs;
     }
+
+    /// <summary>The training step's inputs, as tensors, in the graph's names.</summary>
+    private static List<NamedTensor> Batch(IReadOnlyDictionary<string, (Array Data, long[] Shape)> inputs, IEnumerable<string> names) => names.Select(name =>
+    {
+        if (!inputs.TryGetValue(name, out var input)) throw new ArgumentException($"The GNN artifacts need an input '{name}' the trainer does not have.");
+        return input.Data switch
+        {
+            float[] f => NamedTensor.FromValues<float>(name, input.Shape, f),
+            long[] l => NamedTensor.FromValues<long>(name, input.Shape, l),
+            _ => throw new InvalidOperationException($"Unsupported input array {input.Data.GetType().Name}."),
+        };
+    }).ToList();
+}
+
+internal static class GnnInputs
+{
+    /// <summary>A copy of <paramref name="inputs"/> with one more entry.</summary>
+    public static Dictionary<string, (Array Data, long[] Shape)> With(this Dictionary<string, (Array Data, long[] Shape)> inputs, string name, long[] values) =>
+        new(inputs) { [name] = (values, [values.Length]) };
 }

@@ -7,6 +7,9 @@ namespace OrtTune.Pipeline.Graphs;
 public static class GnnTensorNames
 {
     public const string Features = "features";
+    public const string FeatureRow = "feature_row";
+    public const string FeatureColumn = "feature_column";
+    public const string FeatureValue = "feature_value";
     public const string EdgeSource = "edge_source";
     public const string EdgeTarget = "edge_target";
     public const string Labels = "labels";

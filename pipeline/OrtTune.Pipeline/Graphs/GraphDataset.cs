@@ -24,6 +24,24 @@ public sealed class GraphDataset
 
     public int EdgeCount => EdgeSource.Length;
 
+    /// <summary>The non-zero features as (row, column, value) triples, row-major order.</summary>
+    public (long[] Row, long[] Column, float[] Value) SparseFeatures()
+    {
+        var row = new List<long>();
+        var column = new List<long>();
+        var value = new List<float>();
+        for (int i = 0; i < NodeCount; i++)
+            for (int j = 0; j < FeatureCount; j++)
+            {
+                float v = Features[(long)i * FeatureCount + j];
+                if (v == 0) continue;
+                row.Add(i);
+                column.Add(j);
+                value.Add(v);
+            }
+        return (row.ToArray(), column.ToArray(), value.ToArray());
+    }
+
     /// <summary>A copy with <paramref name="features"/> in place of the node features (e.g. normalised).</summary>
     public GraphDataset WithFeatures(float[] features)
     {
