@@ -18,12 +18,18 @@ public static class GnnArtifacts
     public const string ForwardFile = "forward.onnx";
     public const string InferenceFile = "inference.onnx";
 
-    public static ArtifactManifest Write(Model training, Model inference, string directory, GnnTrainingOptions options)
+    /// <summary>Inference graph for another edge count than the training graph's (graphs here have static shapes).</summary>
+    public static string InferenceFileFor(long edges) => $"inference_{edges}edges.onnx";
+
+    /// <param name="moreInference">Inference forms for other edge counts (evaluation graphs), saved as <see cref="InferenceFileFor"/>.</param>
+    public static ArtifactManifest Write(Model training, Model inference, string directory, GnnTrainingOptions options,
+        IEnumerable<(long Edges, Model Model)>? moreInference = null)
     {
         Directory.CreateDirectory(directory);
         var forward = Path.Combine(directory, ForwardFile);
         OnnxModelIO.Save(training, forward);
         OnnxModelIO.Save(inference, Path.Combine(directory, InferenceFile));
+        foreach (var (edges, model) in moreInference ?? []) OnnxModelIO.Save(model, Path.Combine(directory, InferenceFileFor(edges)));
         return ArtifactBuilder.Build(forward, directory, new ArtifactOptions
         {
             Shapes = new SpecializationOptions(),

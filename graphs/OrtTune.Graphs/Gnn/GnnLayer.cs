@@ -47,7 +47,8 @@ public static class GnnLayer
         return ops.Op("Div", x, ops.Op("Add", norm, ops.Scalar(1e-8, DataType.Float)));
     }
 
-    private static Value Parameter(OpBuilder ops, string name, Tensor value) => ops.Graph.AddInitializer(name, value);
+    /// <summary>The layer's parameter; an existing one of that name is shared (one layer applied to several graphs).</summary>
+    private static Value Parameter(OpBuilder ops, string name, Tensor value) => ops.Graph.FindInitializer(name) ?? ops.Graph.AddInitializer(name, value);
 
     // GCNConv: deg counts the in-edges plus the self-loop; each edge (and loop) is weighted 1/√(deg_s·deg_t).
     private static Value Gcn(EdgeList e, NodeFeatures x, long inDim, long outDim, string prefix, GnnInit init)

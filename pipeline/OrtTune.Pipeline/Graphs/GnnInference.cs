@@ -14,8 +14,12 @@ public sealed class GnnInference : IDisposable
     private readonly InferenceSession _session;
     private readonly RunOptions _run = new();
 
-    public GnnInference(string artifactsDirectory, SessionConfig? config = null) =>
-        _session = SessionFactory.Create(Path.Combine(artifactsDirectory, GnnTensorNames.InferenceFile), config);
+    /// <param name="file">The inference graph's file in the directory; default the one for the training graph's edges.</param>
+    public GnnInference(string artifactsDirectory, SessionConfig? config = null, string? file = null) =>
+        _session = SessionFactory.Create(Path.Combine(artifactsDirectory, file ?? GnnTensorNames.InferenceFile), config);
+
+    /// <summary>The inference graph built for <paramref name="edges"/> edges (OrtTune.Graphs.Gnn.GnnArtifacts.InferenceFileFor).</summary>
+    public static string FileFor(long edges) => $"inference_{edges}edges.onnx";
 
     public IReadOnlyList<string> OutputNames => _session.OutputMetadata.Keys.ToList();
 

@@ -66,6 +66,84 @@ public sealed class GnnNodeTrainer(GnnTrainerOptions? options = null, SessionCon
         return results;
     }
 
+    /// <summary>
+    /// Forward-forward with virtual class nodes: layer l trains on the positive graph (training nodes linked to their
+    /// class node) and <paramref name="negatives"/> negative graphs (linked to a wrong class, drawn once per run);
+    /// each graph's next-layer input is its own output. Prediction: for each class c, link the evaluated nodes to
+    /// class node c (training nodes keep their own class), sum each node's goodness over the layers, take the best c.
+    /// </summary>
+    public IReadOnlyList<GnnLayerResult> TrainForwardForwardVirtualNodes(GraphDataset graph, NodeSplit split, IReadOnlyList<string> layerDirectories,
+        int negatives, int seed, IProgress<GnnProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        int n = graph.NodeCount, c = graph.ClassCount;
+        // Each training node's wrong classes in random order; graph k links the node to its k-th wrong class.
+        var random = new Random(seed);
+        var wrong = split.Train.ToDictionary(v => v, v => Enumerable.Range(0, c).Where(k => k != graph.Labels[v]).OrderBy(_ => random.Next()).ToArray());
+        var training = new List<(long[], long[])> { VirtualClassNodes.AugmentedEdges(graph, split) };
+        for (int k = 0; k < negatives; k++) training.Add(VirtualClassNodes.Edges(graph, split.Train, v => wrong[v][k]));
+
+        // Evaluation graphs per class: validation (training nodes labelled) and test (training and validation nodes labelled).
+        var known = split.Train.Concat(split.Validation).ToHashSet();
+        List<(long[], long[])> EvalGraphs(IReadOnlyList<int> labelled, IReadOnlyList<int> evaluated)
+        {
+            var isEvaluated = evaluated.ToHashSet();
+            return Enumerable.Range(0, c)
+                .Select(cls => VirtualClassNodes.Edges(graph, [.. labelled, .. evaluated], v => isEvaluated.Contains(v) ? cls : graph.Labels[v])).ToList();
+        }
+        var validationGraphs = EvalGraphs(split.Train, split.Validation);
+        var testGraphs = EvalGraphs([.. known.Order()], split.Test);
+
+        var target = Enumerable.Repeat(1f, negatives * split.Train.Length).Concat(Enumerable.Repeat(0f, negatives * split.Train.Length)).ToArray();
+        var trainNodes = split.Train.Select(v => (long)v).ToArray();
+        float[]?[] trainingInputs = new float[]?[negatives + 1], validationInputs = new float[]?[c], testInputs = new float[]?[c];
+        var validationScores = new float[n * c];
+        var testScores = new float[n * c];
+        var results = new List<GnnLayerResult>();
+        long[] hiddenShape = [];
+        for (int layer = 0; layer < layerDirectories.Count; layer++)
+        {
+            var dir = layerDirectories[layer];
+            Dictionary<string, (Array Data, long[] Shape)> GraphInputs(float[]? x, (long[] Source, long[] Target) e) =>
+                Inputs(graph, x ?? graph.Features, x is null ? [n, graph.FeatureCount] : hiddenShape, e);
+            var inputs = GraphInputs(trainingInputs[0], training[0]);
+            for (int k = 0; k < negatives; k++)
+            {
+                var negative = GraphInputs(trainingInputs[k + 1], training[k + 1]);
+                inputs[GnnTensorNames.Negative(GnnTensorNames.Features, k)] = negative[GnnTensorNames.Features];
+                inputs[GnnTensorNames.Negative(GnnTensorNames.EdgeSource, k)] = negative[GnnTensorNames.EdgeSource];
+                inputs[GnnTensorNames.Negative(GnnTensorNames.EdgeTarget, k)] = negative[GnnTensorNames.EdgeTarget];
+            }
+            inputs[GnnTensorNames.TrainNodes] = (trainNodes, [trainNodes.Length]);
+            inputs[GnnTensorNames.Target] = (target, [target.Length]);
+
+            using var trainingInference = new GnnInference(dir, config);
+            using var validationInference = new GnnInference(dir, config, GnnInference.FileFor(validationGraphs[0].Item1.Length));
+            using var testInference = new GnnInference(dir, config, GnnInference.FileFor(testGraphs[0].Item1.Length));
+            float[] Scores(GnnInference inference, List<(long[], long[])> graphs, float[]?[] x, float[] before, IEnumerable<NamedTensor> p, float[]?[]? hidden)
+            {
+                var scores = (float[])before.Clone();
+                for (int cls = 0; cls < c; cls++)
+                {
+                    var outputs = inference.Run(GraphInputs(x[cls], graphs[cls]), p, GnnTensorNames.Goodness, GnnTensorNames.Hidden);
+                    for (int v = 0; v < n; v++) scores[v * c + cls] += outputs[0][v];
+                    if (hidden is not null) hidden[cls] = outputs[1];
+                }
+                return scores;
+            }
+            var unit = TrainUnit(dir, inputs, p => Accuracy(Scores(validationInference, validationGraphs, validationInputs, validationScores, p, null), graph, split.Validation),
+                split.Index, layer, layerDirectories.Count, progress, cancellation);
+
+            validationScores = Scores(validationInference, validationGraphs, validationInputs, validationScores, unit.Best, validationInputs);
+            testScores = Scores(testInference, testGraphs, testInputs, testScores, unit.Best, testInputs);
+            for (int g = 0; g <= negatives; g++)
+                trainingInputs[g] = trainingInference.Run(GraphInputs(trainingInputs[g], training[g]), unit.Best, GnnTensorNames.Hidden)[0];
+            hiddenShape = [n + c, trainingInputs[0]!.Length / (n + c)];
+            results.Add(new GnnLayerResult(layer + 1, Accuracy(testScores, graph, split.Test), unit.BestValidation, unit.Epochs, unit.BestEpoch,
+                unit.Seconds, unit.PeakBytes));
+        }
+        return results;
+    }
+
     /// <summary>Percent of <paramref name="nodes"/> whose highest score in <paramref name="scores"/> [N, C] is their label.</summary>
     public static double Accuracy(ReadOnlySpan<float> scores, GraphDataset graph, IReadOnlyList<int> nodes)
     {

@@ -14,6 +14,12 @@ public static class GnnTensorNames
     public const string EdgeTarget = "edge_target";
     public const string Labels = "labels";
     public const string Target = "target";
+
+    /// <summary>Training nodes' ids [T] (FF graphs).</summary>
+    public const string TrainNodes = "train_nodes";
+
+    /// <summary>Input <paramref name="name"/> of negative graph k (FF graphs).</summary>
+    public static string Negative(string name, int k) => $"{name}_neg{k}";
     public const string Logits = "logits";
     public const string Probabilities = "probabilities";
     public const string Hidden = "hidden";

@@ -24,8 +24,12 @@ public sealed class GraphDataset
 
     public int EdgeCount => EdgeSource.Length;
 
-    /// <summary>The non-zero features as (row, column, value) triples, row-major order.</summary>
-    public (long[] Row, long[] Column, float[] Value) SparseFeatures()
+    private (long[], long[], float[])? _sparse;
+
+    /// <summary>The non-zero features as (row, column, value) triples, row-major order (computed once).</summary>
+    public (long[] Row, long[] Column, float[] Value) SparseFeatures() => _sparse ??= FindNonZeros();
+
+    private (long[], long[], float[]) FindNonZeros()
     {
         var row = new List<long>();
         var column = new List<long>();

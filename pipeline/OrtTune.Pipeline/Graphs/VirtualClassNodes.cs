@@ -7,16 +7,20 @@ namespace OrtTune.Pipeline.Graphs;
 /// </summary>
 public static class VirtualClassNodes
 {
-    public static (long[] Source, long[] Target) AugmentedEdges(GraphDataset graph, NodeSplit split)
+    public static (long[] Source, long[] Target) AugmentedEdges(GraphDataset graph, NodeSplit split) =>
+        Edges(graph, split.Train, n => graph.Labels[n]);
+
+    /// <summary>The data graph's edges plus, for each of <paramref name="nodes"/>, both edges to the class node of <paramref name="classOf"/>(node).</summary>
+    public static (long[] Source, long[] Target) Edges(GraphDataset graph, IReadOnlyList<int> nodes, Func<int, int> classOf)
     {
-        int e = graph.EdgeCount, t = split.Train.Length;
+        int e = graph.EdgeCount, t = nodes.Count;
         var source = new long[e + 2 * t];
         var target = new long[e + 2 * t];
         for (int i = 0; i < e; i++) (source[i], target[i]) = (graph.EdgeSource[i], graph.EdgeTarget[i]);
         for (int i = 0; i < t; i++)
         {
-            int node = split.Train[i];
-            long classNode = graph.NodeCount + graph.Labels[node];
+            int node = nodes[i];
+            long classNode = graph.NodeCount + classOf(node);
             (source[e + i], target[e + i]) = (node, classNode);
             (source[e + t + i], target[e + t + i]) = (classNode, node);
         }

@@ -5,6 +5,8 @@ using System.Text.Json;
 using OrtTune.Artifacts;
 using OrtTune.Graphs.Diagnostics;
 using OrtTune.Graphs.Gnn;
+using OrtTune.Graphs.IR;
+using OrtTune.Graphs.Losses;
 using OrtTune.Pipeline.Graphs;
 using OrtTune.Pipeline.Runtime;
 using Spectre.Console;
@@ -59,9 +61,10 @@ internal static class GnnCommand
         var task = new Option<string>("--task") { Description = "node (classification) or link (prediction). Default node.", DefaultValueFactory = _ => "node" };
         var sparse = new Option<bool>("--sparse-features") { Description = "First layer reads the features' non-zeros instead of the dense matrix (less compute, more memory per non-zero)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads per operator; 0 = one per core. Default 0.", DefaultValueFactory = _ => 0 };
+        var negatives = new Option<int>("--negatives") { Description = "FF negative graphs per layer (capped at classes − 1). Default: all.", DefaultValueFactory = _ => int.MaxValue };
         var output = new Option<DirectoryInfo?>("--output") { Description = "Folder for the artifacts and metrics. Default: ./gnn-runs/NAME." };
         var command = new Command("train", "Train a GNN on a graph with the given method over the protocol's splits.");
-        foreach (var o in new Option[] { data, model, layers, method, splits, runs, hidden, epochs, patience, lr, seed, task, sparse, threads, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { data, model, layers, method, splits, runs, hidden, epochs, patience, lr, seed, task, sparse, threads, negatives, output }) command.Options.Add(o);
         command.SetAction((parse, cancellation) =>
         {
             var conv = Models.TryGetValue(parse.GetValue(model)!, out var cc) ? cc
@@ -72,8 +75,8 @@ internal static class GnnCommand
             if (layerCount < 1) throw new OrtTuneException($"--layers must be at least 1, not {layerCount}.");
             if (parse.GetValue(task) is not ("node" or "link")) throw new OrtTuneException($"Unknown --task '{parse.GetValue(task)}': use node or link.");
             if (parse.GetValue(task) == "link") throw new OrtTuneException("--task link is not available yet.");
-            if (m is not (GnnMethod.Backprop or GnnMethod.SingleForward))
-                throw new OrtTuneException($"--method {parse.GetValue(method)} is not available yet; use bp or sf.");
+            if (m is not (GnnMethod.Backprop or GnnMethod.SingleForward or GnnMethod.ForwardForwardVirtualNodes))
+                throw new OrtTuneException($"--method {parse.GetValue(method)} is not available yet; use bp, sf or ff-vn.");
 
             var file = parse.GetValue(data)!.FullName;
             var graph = FeatureNormalization.RowSum(NpzGraphReader.Read(file));
@@ -114,6 +117,23 @@ internal static class GnnCommand
                         {
                             GnnArtifacts.Write(GnnModels.Backprop(spec, layerCount, false), GnnModels.Backprop(spec, layerCount, true), splitDir, training);
                             rows.Add((split.Index, trainer.TrainBackprop(graph, split, splitDir, layerCount, progress, cancellation)));
+                        }
+                        else if (m == GnnMethod.ForwardForwardVirtualNodes)
+                        {
+                            int k = Math.Min(parse.GetValue(negatives), graph.ClassCount - 1);
+                            long t = split.Train.Length, trainEdges = graph.EdgeCount + 2 * t;
+                            long validationEdges = trainEdges + 2L * split.Validation.Length, testEdges = graph.EdgeCount + 2L * graph.NodeCount;
+                            var dirs = new List<string>();
+                            for (int l = 0; l < layerCount; l++)
+                            {
+                                var dir = Path.Combine(splitDir, $"layer{l}");
+                                Model Inference(long edges) => ForwardForwardModels.VirtualNodesLayer(spec with { Edges = edges }, l, k, t, inference: true);
+                                GnnArtifacts.Write(ForwardForwardModels.VirtualNodesLayer(spec with { Edges = trainEdges }, l, k, t, inference: false),
+                                    Inference(trainEdges), dir, training with { Loss = LossKind.BinaryCrossEntropyWithLogits },
+                                    [(validationEdges, Inference(validationEdges)), (testEdges, Inference(testEdges))]);
+                                dirs.Add(dir);
+                            }
+                            rows.AddRange(trainer.TrainForwardForwardVirtualNodes(graph, split, dirs, k, spec.Seed, progress, cancellation).Select(r => (split.Index, r)));
                         }
                         else
                         {
