@@ -42,6 +42,18 @@ public sealed class GnnCommandTests
     }
 
     [TestMethod]
+    public void Forward_forward_with_virtual_nodes_runs_with_graphsage()
+    {
+        var output = TempDir();
+        var (code, stdout, stderr) = CliRunner.Run("gnn", "train", "--data", CoraML(), "--method", "ff-vn", "--model", "sage", "--layers", "2",
+            "--runs", "1", "--epochs", "2", "--hidden", "16", "--negatives", "2", "--output", output);
+        Assert.AreEqual(0, code, stderr + stdout);
+        var csv = File.ReadAllLines(Path.Combine(output, "metrics.csv"));
+        Assert.HasCount(3, csv);
+        StringAssert.StartsWith(csv[2], "ff-vn,sage,0,2,");
+    }
+
+    [TestMethod]
     public void Unknown_method_and_missing_file_are_user_errors()
     {
         var (code, _, stderr) = CliRunner.Run("gnn", "train", "--data", "x.npz", "--method", "magic");

@@ -27,7 +27,7 @@ public sealed class GnnNodeTrainer(GnnTrainerOptions? options = null, SessionCon
         var unit = TrainUnit(directory, inputs.With(GnnTensorNames.Labels, TrainingLabels(graph, split)), p => Accuracy(Probabilities(p), graph, split.Validation),
             split.Index, 0, 1, progress, cancellation);
         return new GnnLayerResult(layers, Accuracy(Probabilities(unit.Best), graph, split.Test), unit.BestValidation, unit.Epochs, unit.BestEpoch,
-            unit.Seconds, unit.PeakBytes);
+            unit.Seconds, unit.PeakBytes, unit.BaselineBytes);
     }
 
     /// <summary>
@@ -59,7 +59,7 @@ public sealed class GnnNodeTrainer(GnnTrainerOptions? options = null, SessionCon
             var outputs = inference.Run(inputs, unit.Best, GnnTensorNames.Hidden, GnnTensorNames.Probabilities);
             for (int i = 0; i < accumulated.Length; i++) accumulated[i] += outputs[1][i];
             results.Add(new GnnLayerResult(layer + 1, Accuracy(accumulated, graph, split.Test), unit.BestValidation, unit.Epochs, unit.BestEpoch,
-                unit.Seconds, unit.PeakBytes));
+                unit.Seconds, unit.PeakBytes, unit.BaselineBytes));
             x = outputs[0];
             shape = [graph.NodeCount + graph.ClassCount, x.Length / (graph.NodeCount + graph.ClassCount)];
         }
@@ -139,7 +139,7 @@ public sealed class GnnNodeTrainer(GnnTrainerOptions? options = null, SessionCon
                 trainingInputs[g] = trainingInference.Run(GraphInputs(trainingInputs[g], training[g]), unit.Best, GnnTensorNames.Hidden)[0];
             hiddenShape = [n + c, trainingInputs[0]!.Length / (n + c)];
             results.Add(new GnnLayerResult(layer + 1, Accuracy(testScores, graph, split.Test), unit.BestValidation, unit.Epochs, unit.BestEpoch,
-                unit.Seconds, unit.PeakBytes));
+                unit.Seconds, unit.PeakBytes, unit.BaselineBytes));
         }
         return results;
     }
@@ -166,12 +166,17 @@ public sealed class GnnNodeTrainer(GnnTrainerOptions? options = null, SessionCon
         return labels;
     }
 
-    private sealed record Unit(List<NamedTensor> Best, double BestValidation, int Epochs, int BestEpoch, double Seconds, long PeakBytes);
+    private sealed record Unit(List<NamedTensor> Best, double BestValidation, int Epochs, int BestEpoch, double Seconds, long PeakBytes, long BaselineBytes);
 
     private Unit TrainUnit(string directory, IReadOnlyDictionary<string, (Array Data, long[] Shape)> inputs, Func<IReadOnlyList<NamedTensor>, double> validate,
         int split, int unit, int units, IProgress<GnnProgress>? progress, CancellationToken cancellation)
     {
-        if (_options.MeasureMemory) PeakMemory.Reset();
+        long baseline = 0;
+        if (_options.MeasureMemory)
+        {
+            PeakMemory.Reset();
+            baseline = PeakMemory.CurrentBytes();
+        }
         var clock = Stopwatch.StartNew();
         using var session = SessionCheckpoints.Open(directory, config: config);
         var batch = Batch(inputs, session.Manifest.Inputs.Select(i => i.Name));
@@ -204,7 +209,7 @@ public sealed class GnnNodeTrainer(GnnTrainerOptions? options = null, SessionCon
             bestEpoch = epoch - 1;
         }
         long peak = _options.MeasureMemory ? PeakMemory.PeakBytes() : 0;
-        return new Unit(best, bestValidation, epoch, bestEpoch, clock.Elapsed.TotalSeconds, peak);
+        return new Unit(best, bestValidation, epoch, bestEpoch, clock.Elapsed.TotalSeconds, peak, baseline);
     }
 
     /// <summary>

@@ -178,14 +178,14 @@ internal static class GnnCommand
         }
         console.Write(table);
 
-        var csv = new StringBuilder("method,model,split,layers,test_acc,val_acc,epochs,best_epoch,seconds,peak_bytes\n");
+        var csv = new StringBuilder("method,model,split,layers,test_acc,val_acc,epochs,best_epoch,seconds,peak_bytes,baseline_bytes\n");
         foreach (var (split, r) in rows)
-            csv.AppendLine(string.Join(',', method, model, split, r.Layers, F(r.TestAccuracy), F(r.ValidationAccuracy), r.Epochs, r.BestEpoch, F(r.Seconds), r.PeakBytes));
+            csv.AppendLine(string.Join(',', method, model, split, r.Layers, F(r.TestAccuracy), F(r.ValidationAccuracy), r.Epochs, r.BestEpoch, F(r.Seconds), r.PeakBytes, r.BaselineBytes));
         AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.csv"), csv.ToString());
         AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(new { summary, runs = rows.Select(r => new
         {
             split = r.Split, layers = r.Result.Layers, test_acc = r.Result.TestAccuracy, val_acc = r.Result.ValidationAccuracy, epochs = r.Result.Epochs,
-            best_epoch = r.Result.BestEpoch, seconds = r.Result.Seconds, peak_bytes = r.Result.PeakBytes,
+            best_epoch = r.Result.BestEpoch, seconds = r.Result.Seconds, peak_bytes = r.Result.PeakBytes, baseline_bytes = r.Result.BaselineBytes,
         }) }, new JsonSerializerOptions { WriteIndented = true }));
         console.MarkupLine($"metrics: {Markup.Escape(Path.Combine(outDir, "metrics.csv"))}");
     }
