@@ -54,6 +54,19 @@ public sealed class GnnCommandTests
     }
 
     [TestMethod]
+    public void Top_to_loss_trains_all_layers_together_with_gat()
+    {
+        var output = TempDir();
+        var (code, stdout, stderr) = CliRunner.Run("gnn", "train", "--data", CoraML(), "--method", "sf-top2loss", "--model", "gat", "--layers", "3",
+            "--runs", "1", "--epochs", "2", "--hidden", "16", "--output", output);
+        Assert.AreEqual(0, code, stderr + stdout);
+        var csv = File.ReadAllLines(Path.Combine(output, "metrics.csv"));
+        Assert.HasCount(2, csv); // one result: the whole 3-layer network
+        StringAssert.StartsWith(csv[1], "sf-top2loss,gat,0,3,");
+        Assert.AreEqual("2", csv[1].Split(',')[6], "epochs (time steps) run");
+    }
+
+    [TestMethod]
     public void Unknown_method_and_missing_file_are_user_errors()
     {
         var (code, _, stderr) = CliRunner.Run("gnn", "train", "--data", "x.npz", "--method", "magic");

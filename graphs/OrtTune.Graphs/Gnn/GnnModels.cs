@@ -23,7 +23,12 @@ public static class GnnModels
     /// frozen random class-node features itself ([N, F] input); later layers take all N + C rows of the layer below.
     /// Inference outputs: <see cref="GnnNames.Hidden"/> [N + C, hidden] and <see cref="GnnNames.Probabilities"/> (softmax of the logits).
     /// </summary>
-    public static Model SingleForwardLayer(GnnGraphSpec spec, int layer, bool inference)
+    /// <param name="layersAbove">
+    /// SF with top-down signals to the loss (Top-to-Loss): the number of layers above this one. When positive, an input
+    /// <see cref="GnnNames.TopDown"/> [N + C, hidden] carries the sum of their (L2-normalised, previous-step) outputs,
+    /// and the logits score the mean of this layer's output and those. Default 0: plain SF.
+    /// </param>
+    public static Model SingleForwardLayer(GnnGraphSpec spec, int layer, bool inference, int layersAbove = 0)
     {
         long n = spec.Nodes, c = spec.Classes, all = n + c;
         var (model, ops) = NewModel($"sf_layer{layer}");
@@ -35,7 +40,13 @@ public static class GnnModels
             : NodeFeatures.Dense(model.Graph.AddInput(GnnNames.Features, new TensorType(DataType.Float, new Shape([all, spec.Hidden]))));
         var edges = Edges(model, ops, spec, all);
         var h = ops.Op("Relu", GnnLayer.Conv(spec.Conv, edges, x.L2NormalizeRows(ops), spec.Hidden, $"layer{layer}.", init));
-        var logits = ClassNodeLogits(ops, h, n, c);
+        var embedding = h;
+        if (layersAbove > 0)
+        {
+            var above = model.Graph.AddInput(GnnNames.TopDown, new TensorType(DataType.Float, new Shape([all, spec.Hidden])));
+            embedding = ops.Op("Div", ops.Op("Add", h, above), ops.Scalar(1 + layersAbove, DataType.Float));
+        }
+        var logits = ClassNodeLogits(ops, embedding, n, c);
         return Finish(model, inference ? [(h, GnnNames.Hidden), (ops.Op("Softmax", [logits], Attribute.Of("axis", 1L)), GnnNames.Probabilities)] : [(logits, GnnNames.Logits)]);
     }
 

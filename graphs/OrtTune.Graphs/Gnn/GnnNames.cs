@@ -30,6 +30,9 @@ public static class GnnNames
     /// <summary>A forward layer's output for every node [nodes, hidden]: the next layer's input (inference models).</summary>
     public const string Hidden = "hidden";
 
+    /// <summary>Top-to-Loss: sum of the normalised outputs of the layers above [N + C, hidden].</summary>
+    public const string TopDown = "top_down";
+
     /// <summary>FF goodness per real node [real nodes] (FF inference models).</summary>
     public const string Goodness = "goodness";
 

@@ -144,6 +144,120 @@ public sealed class GnnNodeTrainer(GnnTrainerOptions? options = null, SessionCon
         return results;
     }
 
+    /// <summary>
+    /// SF with top-down signals to the loss (Top-to-Loss): all layers train in every time step. Layer j reads the
+    /// previous step's normalised output of layer j−1 and scores the mean of its own output and the previous step's
+    /// normalised outputs of all layers above. Validation runs a fresh bottom-up pass with the current parameters and
+    /// sums the layers' class probabilities; early stopping keeps the best whole network. One result (all layers).
+    /// </summary>
+    public GnnLayerResult TrainSingleForwardTopToLoss(GraphDataset graph, NodeSplit split, IReadOnlyList<string> layerDirectories, int hidden,
+        IProgress<GnnProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        int layers = layerDirectories.Count, n = graph.NodeCount, c = graph.ClassCount;
+        var edges = VirtualClassNodes.AugmentedEdges(graph, split);
+        var labels = TrainingLabels(graph, split);
+        long baseline = 0;
+        if (_options.MeasureMemory)
+        {
+            PeakMemory.Reset();
+            baseline = PeakMemory.CurrentBytes();
+        }
+        var clock = Stopwatch.StartNew();
+        var sessions = layerDirectories.Select(d => SessionCheckpoints.Open(d, config: config)).ToList();
+        var inferences = layerDirectories.Select(d => new GnnInference(d, config)).ToList();
+        try
+        {
+            long rows = n + c;
+            Dictionary<string, (Array Data, long[] Shape)> LayerInputs(int j, float[]?[] states)
+            {
+                var x = states[j];
+                var inputs = Inputs(graph, x ?? graph.Features, x is null ? [n, graph.FeatureCount] : [rows, hidden], edges);
+                if (j + 1 < layers)
+                {
+                    // Σ of the states of the layers above (states[j + 2 ..]); during a bottom-up pass they do not exist
+                    // yet and count as 0 (the hidden output does not read them).
+                    var sum = new float[rows * hidden];
+                    for (int k = j + 2; k <= layers; k++)
+                        if (states[k] is { } above)
+                            for (int i = 0; i < sum.Length; i++) sum[i] += above[i];
+                    inputs[GnnTensorNames.TopDown] = (sum, [rows, hidden]);
+                }
+                return inputs;
+            }
+            float[] Hidden(int j, float[]?[] states, IEnumerable<NamedTensor> p) =>
+                L2NormalizeRows(inferences[j].Run(LayerInputs(j, states), p, GnnTensorNames.Hidden)[0], (int)rows);
+            float[]?[] BottomUp(IReadOnlyList<IReadOnlyList<NamedTensor>> p)
+            {
+                var states = new float[]?[layers + 1];
+                for (int j = 0; j < layers; j++) states[j + 1] = Hidden(j, states, p[j]);
+                return states;
+            }
+            double Evaluate(IReadOnlyList<IReadOnlyList<NamedTensor>> p, IReadOnlyList<int> nodes)
+            {
+                var states = BottomUp(p);
+                var summed = new float[n * c];
+                for (int j = 0; j < layers; j++)
+                {
+                    var probabilities = inferences[j].Run(LayerInputs(j, states), p[j], GnnTensorNames.Probabilities)[0];
+                    for (int i = 0; i < summed.Length; i++) summed[i] += probabilities[i];
+                }
+                return Accuracy(summed, graph, nodes);
+            }
+
+            var current = BottomUp(sessions.Select(s => (IReadOnlyList<NamedTensor>)s.Parameters()).ToList());
+            List<IReadOnlyList<NamedTensor>>? best = null;
+            double bestValidation = double.NaN;
+            int bestStep = -1, stale = 0, step = 0;
+            for (; step < _options.Epochs; step++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var next = (float[]?[])current.Clone();
+                float loss = 0;
+                for (int j = 0; j < layers; j++)
+                {
+                    var inputs = LayerInputs(j, current);
+                    next[j + 1] = Hidden(j, current, sessions[j].Parameters()); // this step's output, before the update
+                    loss += sessions[j].TrainStep(Batch(inputs.With(GnnTensorNames.Labels, labels), sessions[j].Manifest.Inputs.Select(i => i.Name)));
+                    sessions[j].OptimizerStep(_options.LearningRate);
+                }
+                current = next;
+                if (_options.Patience >= 0 && (step + 1) % _options.ValidateEvery == 0)
+                {
+                    var parameters = sessions.Select(s => (IReadOnlyList<NamedTensor>)s.Parameters()).ToList();
+                    double validation = Evaluate(parameters, split.Validation);
+                    if (best is null || validation > bestValidation) (best, bestValidation, bestStep, stale) = (parameters, validation, step, 0);
+                    else if (++stale >= _options.Patience) { step++; break; }
+                }
+                progress?.Report(new GnnProgress(split.Index, 0, 1, step + 1, _options.Epochs, loss, bestValidation));
+            }
+            best ??= sessions.Select(s => (IReadOnlyList<NamedTensor>)s.Parameters()).ToList();
+            if (double.IsNaN(bestValidation)) bestValidation = Evaluate(best, split.Validation);
+            double test = Evaluate(best, split.Test);
+            long peak = _options.MeasureMemory ? PeakMemory.PeakBytes() : 0;
+            return new GnnLayerResult(layers, test, bestValidation, step, bestStep, clock.Elapsed.TotalSeconds, peak, baseline);
+        }
+        finally
+        {
+            foreach (var s in sessions) s.Dispose();
+            foreach (var i in inferences) i.Dispose();
+        }
+    }
+
+    /// <summary>Each row divided by its L2 norm + 1e-8 (the reference's LayerNormalization), for states.</summary>
+    private static float[] L2NormalizeRows(float[] x, int rows)
+    {
+        int width = x.Length / rows;
+        var y = new float[x.Length];
+        for (int r = 0; r < rows; r++)
+        {
+            double s = 0;
+            for (int k = 0; k < width; k++) s += x[r * width + k] * (double)x[r * width + k];
+            float scale = (float)(1 / (Math.Sqrt(s) + 1e-8));
+            for (int k = 0; k < width; k++) y[r * width + k] = x[r * width + k] * scale;
+        }
+        return y;
+    }
+
     /// <summary>Percent of <paramref name="nodes"/> whose highest score in <paramref name="scores"/> [N, C] is their label.</summary>
     public static double Accuracy(ReadOnlySpan<float> scores, GraphDataset graph, IReadOnlyList<int> nodes)
     {

@@ -24,6 +24,7 @@ public static class GnnTensorNames
     public const string Probabilities = "probabilities";
     public const string Hidden = "hidden";
     public const string Goodness = "goodness";
+    public const string TopDown = "top_down";
 
     /// <summary>Inference graph next to each artifacts directory.</summary>
     public const string InferenceFile = "inference.onnx";

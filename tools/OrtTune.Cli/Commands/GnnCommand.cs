@@ -75,8 +75,8 @@ internal static class GnnCommand
             if (layerCount < 1) throw new OrtTuneException($"--layers must be at least 1, not {layerCount}.");
             if (parse.GetValue(task) is not ("node" or "link")) throw new OrtTuneException($"Unknown --task '{parse.GetValue(task)}': use node or link.");
             if (parse.GetValue(task) == "link") throw new OrtTuneException("--task link is not available yet.");
-            if (m is not (GnnMethod.Backprop or GnnMethod.SingleForward or GnnMethod.ForwardForwardVirtualNodes))
-                throw new OrtTuneException($"--method {parse.GetValue(method)} is not available yet; use bp, sf or ff-vn.");
+            if (m is not (GnnMethod.Backprop or GnnMethod.SingleForward or GnnMethod.ForwardForwardVirtualNodes or GnnMethod.SingleForwardTopToLoss))
+                throw new OrtTuneException($"--method {parse.GetValue(method)} is not available yet; use bp, sf, ff-vn or sf-top2loss.");
 
             var file = parse.GetValue(data)!.FullName;
             var graph = FeatureNormalization.RowSum(NpzGraphReader.Read(file));
@@ -134,6 +134,21 @@ internal static class GnnCommand
                                 dirs.Add(dir);
                             }
                             rows.AddRange(trainer.TrainForwardForwardVirtualNodes(graph, split, dirs, k, spec.Seed, progress, cancellation).Select(r => (split.Index, r)));
+                        }
+                        else if (m == GnnMethod.SingleForwardTopToLoss)
+                        {
+                            spec = spec with { Edges = graph.EdgeCount + 2L * split.Train.Length };
+                            // All layers train together, each clipping its gradient norm at 1 (the reference's --grad-max-norm).
+                            var dirs = new List<string>();
+                            for (int l = 0; l < layerCount; l++)
+                            {
+                                var dir = Path.Combine(splitDir, $"layer{l}");
+                                int above = layerCount - 1 - l;
+                                GnnArtifacts.Write(GnnModels.SingleForwardLayer(spec, l, false, above), GnnModels.SingleForwardLayer(spec, l, true, above), dir,
+                                    training with { MaxGradNorm = 1.0 });
+                                dirs.Add(dir);
+                            }
+                            rows.Add((split.Index, trainer.TrainSingleForwardTopToLoss(graph, split, dirs, (int)spec.Hidden, progress, cancellation)));
                         }
                         else
                         {
