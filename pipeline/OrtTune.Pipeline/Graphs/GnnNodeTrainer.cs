@@ -258,6 +258,60 @@ public sealed class GnnNodeTrainer(GnnTrainerOptions? options = null, SessionCon
         return y;
     }
 
+    /// <summary>
+    /// Link prediction. Forward (ForwardGNN-CE, <paramref name="forward"/> true): one unit per layer on the previous
+    /// layer's output, each scoring pairs by the dot product of its own output; a pair's score is the mean over the
+    /// layers so far of the sigmoid of those dot products. Backprop: one unit, the last layer's dot products. Early
+    /// stopping on validation ROC-AUC. Results carry ROC-AUC × 100 in the accuracy fields.
+    /// </summary>
+    public IReadOnlyList<GnnLayerResult> TrainLinks(GraphDataset graph, LinkSplit split, IReadOnlyList<string> unitDirectories, bool forward,
+        IProgress<GnnProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        int n = graph.NodeCount;
+        float[] x = graph.Features;
+        long[] shape = [n, graph.FeatureCount];
+        var validationSum = new float[split.ValidationTarget.Length];
+        var testSum = new float[split.TestTarget.Length];
+        var results = new List<GnnLayerResult>();
+        float[] Sigmoids(float[] h, (long[] Source, long[] Target) pairs)
+        {
+            int width = h.Length / n;
+            var scores = new float[pairs.Source.Length];
+            for (int p = 0; p < scores.Length; p++)
+            {
+                double dot = 0;
+                for (int k = 0; k < width; k++) dot += h[pairs.Source[p] * width + k] * h[pairs.Target[p] * width + k];
+                scores[p] = (float)(1 / (1 + Math.Exp(-dot)));
+            }
+            return scores;
+        }
+        double Auc(float[] sum, float[] added, int layers, float[] target) =>
+            100 * LinkSplit.RocAuc(sum.Select((s, i) => (s + added[i]) / layers).ToArray(), target);
+        for (int unit = 0; unit < unitDirectories.Count; unit++)
+        {
+            var inputs = Inputs(graph, x, shape, split.MessageEdges);
+            inputs[GnnTensorNames.PairSource] = (split.TrainPairs.Source, [split.TrainPairs.Source.Length]);
+            inputs[GnnTensorNames.PairTarget] = (split.TrainPairs.Target, [split.TrainPairs.Target.Length]);
+            inputs[GnnTensorNames.Target] = (split.TrainTarget, [split.TrainTarget.Length]);
+            using var inference = new GnnInference(unitDirectories[unit], config);
+            float[] Hidden(IEnumerable<NamedTensor> p) => inference.Run(inputs, p, GnnTensorNames.Hidden)[0];
+            var result = TrainUnit(unitDirectories[unit], inputs,
+                p => Auc(validationSum, Sigmoids(Hidden(p), split.ValidationPairs), unit + 1, split.ValidationTarget),
+                split.Index, unit, unitDirectories.Count, progress, cancellation);
+            var h = Hidden(result.Best);
+            var validation = Sigmoids(h, split.ValidationPairs);
+            var test = Sigmoids(h, split.TestPairs);
+            double testAuc = Auc(testSum, test, unit + 1, split.TestTarget);
+            for (int i = 0; i < validationSum.Length; i++) validationSum[i] += validation[i];
+            for (int i = 0; i < testSum.Length; i++) testSum[i] += test[i];
+            results.Add(new GnnLayerResult(forward ? unit + 1 : 0, testAuc, result.BestValidation, result.Epochs, result.BestEpoch,
+                result.Seconds, result.PeakBytes, result.BaselineBytes));
+            x = h;
+            shape = [n, h.Length / n];
+        }
+        return results;
+    }
+
     /// <summary>Percent of <paramref name="nodes"/> whose highest score in <paramref name="scores"/> [N, C] is their label.</summary>
     public static double Accuracy(ReadOnlySpan<float> scores, GraphDataset graph, IReadOnlyList<int> nodes)
     {

@@ -26,6 +26,10 @@ public static class GnnTensorNames
     public const string Goodness = "goodness";
     public const string TopDown = "top_down";
 
+    /// <summary>Scored node pairs of link prediction graphs [pairs] (int64).</summary>
+    public const string PairSource = "pair_source";
+    public const string PairTarget = "pair_target";
+
     /// <summary>Inference graph next to each artifacts directory.</summary>
     public const string InferenceFile = "inference.onnx";
 

@@ -74,7 +74,9 @@ internal static class GnnCommand
             int layerCount = parse.GetValue(layers);
             if (layerCount < 1) throw new OrtTuneException($"--layers must be at least 1, not {layerCount}.");
             if (parse.GetValue(task) is not ("node" or "link")) throw new OrtTuneException($"Unknown --task '{parse.GetValue(task)}': use node or link.");
-            if (parse.GetValue(task) == "link") throw new OrtTuneException("--task link is not available yet.");
+            bool link = parse.GetValue(task) == "link";
+            if (link && m is not (GnnMethod.Backprop or GnnMethod.SingleForward))
+                throw new OrtTuneException("--task link supports --method bp and sf (ForwardGNN-CE: per-layer dot-product cross-entropy).");
             if (m is not (GnnMethod.Backprop or GnnMethod.SingleForward or GnnMethod.ForwardForwardVirtualNodes or GnnMethod.SingleForwardTopToLoss))
                 throw new OrtTuneException($"--method {parse.GetValue(method)} is not available yet; use bp, sf, ff-vn or sf-top2loss.");
 
@@ -113,7 +115,29 @@ internal static class GnnCommand
                             Hidden = parse.GetValue(hidden), FeatureNonZeros = nonZeros, Seed = parse.GetValue(seed) * 101 + 3 * split.Index, Edges = graph.EdgeCount,
                         };
                         var splitDir = Path.Combine(outDir, "artifacts", $"split{split.Index}");
-                        if (m == GnnMethod.Backprop)
+                        if (link)
+                        {
+                            var edgeSplit = LinkSplit.Generate(graph, split.Index, spec.Seed);
+                            var linkSpec = spec with { Edges = edgeSplit.MessageEdges.Source.Length };
+                            long pairs = edgeSplit.TrainTarget.Length;
+                            var linkTraining = training with { Loss = LossKind.BinaryCrossEntropyWithLogits };
+                            var dirs = new List<string>();
+                            if (m == GnnMethod.Backprop)
+                            {
+                                GnnArtifacts.Write(LinkModels.Backprop(linkSpec, layerCount, pairs, false), LinkModels.Backprop(linkSpec, layerCount, pairs, true), splitDir, linkTraining);
+                                dirs.Add(splitDir);
+                            }
+                            else
+                                for (int l = 0; l < layerCount; l++)
+                                {
+                                    var dir = Path.Combine(splitDir, $"layer{l}");
+                                    GnnArtifacts.Write(LinkModels.ForwardLayer(linkSpec, l, pairs, false), LinkModels.ForwardLayer(linkSpec, l, pairs, true), dir, linkTraining);
+                                    dirs.Add(dir);
+                                }
+                            rows.AddRange(trainer.TrainLinks(graph, edgeSplit, dirs, forward: m != GnnMethod.Backprop, progress, cancellation)
+                                .Select(r => (split.Index, m == GnnMethod.Backprop ? r with { Layers = layerCount } : r)));
+                        }
+                        else if (m == GnnMethod.Backprop)
                         {
                             GnnArtifacts.Write(GnnModels.Backprop(spec, layerCount, false), GnnModels.Backprop(spec, layerCount, true), splitDir, training);
                             rows.Add((split.Index, trainer.TrainBackprop(graph, split, splitDir, layerCount, progress, cancellation)));
@@ -165,15 +189,17 @@ internal static class GnnCommand
                         bar.Value = bar.MaxValue;
                     }
                 });
-            Report(console, rows, outDir, parse.GetValue(method)!, parse.GetValue(model)!);
+            Report(console, rows, outDir, parse.GetValue(method)!, parse.GetValue(model)!, link ? "auc" : "acc");
             return Task.FromResult(0);
         });
         return command;
     }
 
-    private static void Report(IAnsiConsole console, List<(int Split, GnnLayerResult Result)> rows, string outDir, string method, string model)
+    /// <param name="metric">"acc" (node classification accuracy, %) or "auc" (link prediction ROC-AUC × 100).</param>
+    private static void Report(IAnsiConsole console, List<(int Split, GnnLayerResult Result)> rows, string outDir, string method, string model, string metric)
     {
-        var table = new Table().AddColumns("layers", "test acc % (mean ± std)", "val acc %", "epochs (last unit)", "peak RSS of the layer (MiB)", "total peak (MiB)");
+        string label = metric == "auc" ? "ROC-AUC ×100" : "acc %";
+        var table = new Table().AddColumns("layers", $"test {label} (mean ± std)", $"val {label}", "epochs (last unit)", "peak RSS of the layer (MiB)", "total peak (MiB)");
         var summary = new List<Dictionary<string, object>>();
         foreach (var group in rows.GroupBy(r => r.Result.Layers).OrderBy(g => g.Key))
         {
@@ -186,14 +212,14 @@ internal static class GnnCommand
                 $"{group.Average(r => r.Result.Epochs):F0}", $"{layerPeak:F1}", $"{total:F1}");
             summary.Add(new()
             {
-                ["method"] = method, ["model"] = model, ["layers"] = group.Key, ["test_mean"] = Math.Round(mean, 4), ["test_std"] = Math.Round(std, 4),
+                ["method"] = method, ["model"] = model, ["metric"] = metric, ["layers"] = group.Key, ["test_mean"] = Math.Round(mean, 4), ["test_std"] = Math.Round(std, 4),
                 ["val_mean"] = Math.Round(group.Average(r => r.Result.ValidationAccuracy), 4), ["layer_peak_mib"] = Math.Round(layerPeak, 2),
                 ["total_peak_mib"] = Math.Round(total, 2), ["splits"] = group.Count(),
             });
         }
         console.Write(table);
 
-        var csv = new StringBuilder("method,model,split,layers,test_acc,val_acc,epochs,best_epoch,seconds,peak_bytes,baseline_bytes\n");
+        var csv = new StringBuilder($"method,model,split,layers,test_{metric},val_{metric},epochs,best_epoch,seconds,peak_bytes,baseline_bytes\n");
         foreach (var (split, r) in rows)
             csv.AppendLine(string.Join(',', method, model, split, r.Layers, F(r.TestAccuracy), F(r.ValidationAccuracy), r.Epochs, r.BestEpoch, F(r.Seconds), r.PeakBytes, r.BaselineBytes));
         AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.csv"), csv.ToString());
