@@ -67,6 +67,21 @@ public sealed class GnnCommandTests
     }
 
     [TestMethod]
+    public void Link_prediction_reports_roc_auc_per_layer()
+    {
+        var output = TempDir();
+        var (code, stdout, stderr) = CliRunner.Run("gnn", "train", "--data", CoraML(), "--task", "link", "--method", "sf", "--layers", "2",
+            "--runs", "1", "--epochs", "2", "--hidden", "16", "--output", output);
+        Assert.AreEqual(0, code, stderr + stdout);
+        StringAssert.Contains(stdout, "ROC-AUC");
+        var csv = File.ReadAllLines(Path.Combine(output, "metrics.csv"));
+        StringAssert.StartsWith(csv[0], "method,model,split,layers,test_auc,val_auc,");
+        Assert.HasCount(3, csv);
+        var auc = double.Parse(csv[2].Split(',')[4], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.IsTrue(auc is > 0 and <= 100, $"ROC-AUC ×100 {auc}");
+    }
+
+    [TestMethod]
     public void Unknown_method_and_missing_file_are_user_errors()
     {
         var (code, _, stderr) = CliRunner.Run("gnn", "train", "--data", "x.npz", "--method", "magic");

@@ -28,6 +28,10 @@ public sealed record LinkSplit(int Index, (long[] Source, long[] Target) Message
         var validationPos = shuffled.Skip(testCount).Take(validationCount).ToList();
         var trainPos = shuffled.Skip(testCount + validationCount).ToList();
 
+        long nonEdges = (long)graph.NodeCount * (graph.NodeCount - 1) / 2 - edges.Count;
+        if (nonEdges < edges.Count)
+            throw new InvalidDataException(
+                $"The graph has {edges.Count} edges but only {nonEdges} node pairs without one: too dense to sample a non-edge for every edge.");
         var used = new HashSet<long>();
         List<(int, int)> Negatives(int count)
         {
