@@ -414,10 +414,3 @@ public sealed class GnnNodeTrainer(GnnTrainerOptions? options = null, SessionCon
         };
     }).ToList();
 }
-
-internal static class GnnInputs
-{
-    /// <summary>A copy of <paramref name="inputs"/> with one more entry.</summary>
-    public static Dictionary<string, (Array Data, long[] Shape)> With(this Dictionary<string, (Array Data, long[] Shape)> inputs, string name, long[] values) =>
-        new(inputs) { [name] = (values, [values.Length]) };
-}
