@@ -52,7 +52,8 @@ internal static class GnnCommand
         var layers = new Option<int>("--layers") { Description = "GNN layers. Default 2.", DefaultValueFactory = _ => 2 };
         var method = new Option<string>("--method") { Description = "bp, sf, ff-la, ff-vn, sf-top2input or sf-top2loss. Default sf.", DefaultValueFactory = _ => "sf" };
         var splits = new Option<int>("--splits") { Description = "Node splits (k-fold, 64/16/20 for 5). Default 5.", DefaultValueFactory = _ => 5 };
-        var runs = new Option<int?>("--runs") { Description = "Train on the first RUNS splits only. Default: all." };
+        var runs = new Option<int?>("--runs") { Description = "Train on RUNS splits only. Default: all." };
+        var firstSplit = new Option<int>("--first-split") { Description = "Index of the first split to train on. Default 0.", DefaultValueFactory = _ => 0 };
         var hidden = new Option<int>("--hidden") { Description = "Hidden size of every layer. Default 128.", DefaultValueFactory = _ => 128 };
         var epochs = new Option<int>("--epochs") { Description = "Most epochs per training unit (per layer for forward methods). Default 1000.", DefaultValueFactory = _ => 1000 };
         var patience = new Option<int>("--patience") { Description = "Early stopping after this many validations (every 2 epochs) without gain; <0 disables. Default 100.", DefaultValueFactory = _ => 100 };
@@ -64,7 +65,7 @@ internal static class GnnCommand
         var negatives = new Option<int>("--negatives") { Description = "FF negative graphs per layer (capped at classes − 1). Default: all.", DefaultValueFactory = _ => int.MaxValue };
         var output = new Option<DirectoryInfo?>("--output") { Description = "Folder for the artifacts and metrics. Default: ./gnn-runs/NAME." };
         var command = new Command("train", "Train a GNN on a graph with the given method over the protocol's splits.");
-        foreach (var o in new Option[] { data, model, layers, method, splits, runs, hidden, epochs, patience, lr, seed, task, sparse, threads, negatives, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { data, model, layers, method, splits, runs, hidden, epochs, patience, lr, seed, task, sparse, threads, negatives, firstSplit, output }) command.Options.Add(o);
         command.SetAction((parse, cancellation) =>
         {
             var conv = Models.TryGetValue(parse.GetValue(model)!, out var cc) ? cc
@@ -83,7 +84,9 @@ internal static class GnnCommand
             var file = parse.GetValue(data)!.FullName;
             var graph = FeatureNormalization.RowSum(NpzGraphReader.Read(file));
             var all = NodeSplits.Generate(graph.NodeCount, parse.GetValue(splits));
-            var chosen = all.Take(parse.GetValue(runs) ?? all.Count).ToList();
+            int first = parse.GetValue(firstSplit);
+            if (first < 0 || first >= all.Count) throw new OrtTuneException($"--first-split must lie in [0, {all.Count - 1}], not {first}.");
+            var chosen = all.Skip(first).Take(parse.GetValue(runs) ?? all.Count).ToList();
             foreach (var s in chosen) NodeSplits.RequireEveryClassInTraining(graph, s);
             string name = $"{Path.GetFileNameWithoutExtension(file)}-{parse.GetValue(model)}-{parse.GetValue(method)}-{layerCount}l".ToLowerInvariant();
             var outDir = parse.GetValue(output)?.FullName ?? Path.Combine(Environment.CurrentDirectory, "gnn-runs", name);
