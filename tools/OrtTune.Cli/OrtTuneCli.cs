@@ -23,6 +23,7 @@ public static class OrtTuneCli
         root.Subcommands.Add(ExportCommand.Create(console));
         root.Subcommands.Add(GenerateCommand.Create(console));
         root.Subcommands.Add(ImportOrtCommand.Create(console));
+        root.Subcommands.Add(GnnCommand.Create(console));
         var config = new InvocationConfiguration
         {
             Output = output,

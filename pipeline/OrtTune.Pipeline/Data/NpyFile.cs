@@ -21,6 +21,13 @@ public static partial class NpyFile
         {
             throw new InvalidDataException($"{path}: file not found.");
         }
+        return Parse(bytes, path, name ?? Path.GetFileNameWithoutExtension(path));
+    }
+
+    /// <summary>Parses the bytes of one .npy array (e.g. an entry of an .npz archive); <paramref name="source"/> names it in errors.</summary>
+    public static NamedTensor Parse(byte[] bytes, string source, string name)
+    {
+        string path = source;
         if (bytes.Length < 10 || bytes[0] != 0x93 || Encoding.ASCII.GetString(bytes, 1, 5) != "NUMPY")
             throw new InvalidDataException($"{path} is not a .npy file (missing the \\x93NUMPY magic).");
         int major = bytes[6];
@@ -39,7 +46,8 @@ public static partial class NpyFile
             "<i4" => TensorElementType.Int32,
             "|b1" => TensorElementType.Bool,
             "|u1" => TensorElementType.UInt8,
-            var d => throw new InvalidDataException($"{path}: dtype '{d}' is not supported (use float32, float64, int64, int32, bool or uint8)."),
+            "|i1" => TensorElementType.Int8,
+            var d => throw new InvalidDataException($"{path}: dtype '{d}' is not supported (use float32, float64, int64, int32, int8, bool or uint8)."),
         };
         var dims = ShapeOf().Match(header).Groups[1].Value
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(long.Parse).ToArray();
@@ -47,7 +55,7 @@ public static partial class NpyFile
         long expected = type.ByteCount(dims.Aggregate(1L, (a, b) => a * b)) ?? 0;
         if (data.Length != expected)
             throw new InvalidDataException($"{path}: shape ({string.Join(", ", dims)}) needs {expected} bytes of data but the file has {data.Length}.");
-        return NamedTensor.FromRawData(name ?? Path.GetFileNameWithoutExtension(path), type, dims, data);
+        return NamedTensor.FromRawData(name, type, dims, data);
     }
 
     [GeneratedRegex(@"'descr':\s*'([^']+)'")]

@@ -1,0 +1,41 @@
+namespace OrtTune.Graphs.Gnn;
+
+/// <summary>
+/// Input and output names of the GNN graphs: the contract with the runner (OrtTune.Pipeline.Graphs.GnnTensorNames
+/// spells the same strings; the pipeline does not reference this assembly).
+/// </summary>
+public static class GnnNames
+{
+    /// <summary>Node features (or the previous layer's output) [nodes, features], float.</summary>
+    public const string Features = "features";
+
+    /// <summary>Sparse node features of the first layer: row, column and value of every non-zero [nnz].</summary>
+    public const string FeatureRow = "feature_row";
+    public const string FeatureColumn = "feature_column";
+    public const string FeatureValue = "feature_value";
+
+    /// <summary>Edge sources and targets [edges], int64; messages flow source → target.</summary>
+    public const string EdgeSource = "edge_source";
+    public const string EdgeTarget = "edge_target";
+
+    /// <summary>Per-node class [real nodes], int64; −100 for nodes that are not training nodes (the loss ignores them).</summary>
+    public const string Labels = "labels";
+
+    /// <summary>Class scores of the real nodes [real nodes, classes] (the value the training loss reads).</summary>
+    public const string Logits = "logits";
+
+    /// <summary>Class probabilities of the real nodes [real nodes, classes] (inference models).</summary>
+    public const string Probabilities = "probabilities";
+
+    /// <summary>A forward layer's output for every node [nodes, hidden]: the next layer's input (inference models).</summary>
+    public const string Hidden = "hidden";
+
+    /// <summary>Top-to-Loss: sum of the normalised outputs of the layers above [N + C, hidden].</summary>
+    public const string TopDown = "top_down";
+
+    /// <summary>FF goodness per real node [real nodes] (FF inference models).</summary>
+    public const string Goodness = "goodness";
+
+    /// <summary>FF target per scored row, 1 for positive and 0 for negative (FF training models).</summary>
+    public const string Target = "target";
+}
