@@ -88,14 +88,14 @@ Task("Artifacts")
 Task("Train")
     .Description("orttune train: --artifacts=DIR (--data=FOLDER | --vocab=V for synthetic batches) [--eval-data=FOLDER] [--epochs=E] [--steps=N] " +
                  "[--lr=X] [--schedule=constant|linear|cosine] [--warmup=N] [--accumulate=K] [--eval-every=N] [--metric=loss|accuracy|f1|perplexity] " +
-                 "[--early-stop=N] [--keep=N] [--save-every=N] [--checkpoints=DIR] [--metrics-dir=DIR] [--resume=CKPT] [--seed=S] [--device=cpu|cuda].")
+                 "[--early-stop=N] [--min-delta=X] [--keep=N] [--save-every=N] [--checkpoints=DIR] [--metrics-dir=DIR] [--resume=CKPT] [--seed=S] [--device=cpu|cuda].")
     .IsDependentOn("Build")
     .Does(() =>
     {
         var args = $"train \"{Argument<string>("artifacts")}\"";
         args += HasArgument("data") ? $" --data \"{Argument<string>("data")}\"" : $" --synthetic --vocab {Argument<long>("vocab")}";
         Orttune(args + Options("eval-data", "epochs", "steps", "lr", "schedule", "warmup", "accumulate", "eval-every", "metric", "early-stop",
-            "keep", "save-every", "checkpoints", "metrics-dir", "resume", "seed", "device"));
+            "min-delta", "keep", "save-every", "checkpoints", "metrics-dir", "resume", "seed", "device"));
     });
 
 Task("Export")

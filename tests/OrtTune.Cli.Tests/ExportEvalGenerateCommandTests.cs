@@ -120,6 +120,19 @@ public sealed class ExportEvalGenerateCommandTests
     }
 
     [TestMethod]
+    public void Early_stop_ends_a_run_whose_metric_stops_improving()
+    {
+        var artifacts = Path.Combine(_dir, "artifacts");
+        Assert.AreEqual(0, CliRunner.Run("prepare", CliRunner.Fixture("llama"), "--out", artifacts, "--batch", "2", "--seq", "8", "--loss", "causal-lm").exitCode);
+        // At 1e-12 the eval perplexity cannot move by 1e-3: evaluations 2 and 3 do not improve on the first.
+        var (code, output, error) = CliRunner.Run("train", artifacts, "--synthetic", "--vocab", "100", "--steps", "50", "--lr", "1e-12",
+            "--eval-every", "1", "--metric", "perplexity", "--early-stop", "2", "--min-delta", "1e-3");
+        Assert.AreEqual(0, code, error);
+        Assert.Contains("stopped early after step 3", output);
+        Assert.AreEqual(CheckpointStore.FileName(1), Path.GetFileName(CheckpointStore.Resolve(Path.Combine(artifacts, "checkpoints", "best"))));
+    }
+
+    [TestMethod]
     public void Generate_is_deterministic_with_a_seed_and_greedy_follows_the_model()
     {
         var artifacts = Path.Combine(_dir, "artifacts");

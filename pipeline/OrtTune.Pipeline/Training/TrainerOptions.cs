@@ -57,5 +57,6 @@ public sealed record TrainerOptions
         if (KeepLast < 1) throw new ArgumentException($"Keep at least 1 checkpoint, got {KeepLast}.");
         Evaluation.EvalMetrics.HigherIsBetter(BestMetric);
         if (EarlyStopping is { Patience: < 1 }) throw new ArgumentException("Early stopping needs a patience of at least 1 evaluation.");
+        if (EarlyStopping is { MinDelta: var delta } && !(delta >= 0)) throw new ArgumentException($"The minimum improvement cannot be negative, got {delta}.");
     }
 }

@@ -37,6 +37,7 @@ internal static class TrainCommand
         var evalBatches = new Option<int?>("--eval-batches") { Description = "Evaluate on at most this many batches. Default: all." };
         var metric = new Option<string>("--metric") { Description = "Eval metric for the best checkpoint and early stopping: loss (default), accuracy, f1, perplexity.", DefaultValueFactory = _ => "loss" };
         var earlyStop = new Option<int>("--early-stop") { Description = "Stop after N evaluations without improving --metric. Default 0: never.", DefaultValueFactory = _ => 0 };
+        var minDelta = new Option<double>("--min-delta") { Description = "With --early-stop: a smaller change of --metric is no improvement. Default 0.", DefaultValueFactory = _ => 0 };
         var checkpoints = new Option<DirectoryInfo?>("--checkpoints") { Description = "Checkpoint folder. Default: ARTIFACTS/checkpoints." };
         var keep = new Option<int>("--keep") { Description = "Step checkpoints kept besides the best. Default 3.", DefaultValueFactory = _ => 3 };
         var saveEvery = new Option<int>("--save-every") { Description = "Also save every N steps. Default 0: at evaluations, on Ctrl-C and at the end.", DefaultValueFactory = _ => 0 };
@@ -50,7 +51,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train prepared artifacts: schedules, accumulation, evaluation, early stopping, checkpoints and resume.");
         command.Arguments.Add(dir);
         sources.AddTo(command, train: true);
-        foreach (var o in new Option[] { epochs, steps, lr, schedule, warmup, accumulate, evalEvery, evalBatches, metric, earlyStop, checkpoints, keep, saveEvery, resume, metricsDir, backend })
+        foreach (var o in new Option[] { epochs, steps, lr, schedule, warmup, accumulate, evalEvery, evalBatches, metric, earlyStop, minDelta, checkpoints, keep, saveEvery, resume, metricsDir, backend })
             command.Options.Add(o);
         devices.AddTo(command);
         command.SetAction((parse, cancellation) =>
@@ -84,7 +85,7 @@ internal static class TrainCommand
                 EvalEvery = parse.GetValue(evalEvery),
                 EvalBatches = parse.GetValue(evalBatches),
                 BestMetric = parse.GetValue(metric) ?? "loss",
-                EarlyStopping = patience > 0 ? new EarlyStoppingOptions { Patience = patience } : null,
+                EarlyStopping = patience > 0 ? new EarlyStoppingOptions { Patience = patience, MinDelta = parse.GetValue(minDelta) } : null,
                 CheckpointDirectory = checkpointDir,
                 KeepLast = parse.GetValue(keep),
                 SaveEvery = parse.GetValue(saveEvery),
