@@ -18,6 +18,11 @@ public static class TrainingGraphBuilder
     {
         var graph = model.Graph;
         // LoRA goes in before anything reads the graph's parameters or outputs, so its branches are ordinary forward nodes.
+        // A last-token head reads one position per example, which the encoder selection rule does not always pick:
+        // the body would then get no gradient at all. Mean and first-token pooling read positions it does pick.
+        if (options.TokenTune is not null && options.Head is { Pooling: HeadPooling.Last } && options.Loss.Kind != LossKind.CausalLMCrossEntropy)
+            throw new OrtTuneException("TokenTune trains through the selected tokens, and a last-token classification head reads a position the " +
+                                       "selection may skip: use --head CLASSES:mean or CLASSES:first with --token-select.");
         var prepared = ForwardPreparation.Apply(model, options, training: true);
         var lora = prepared.Lora;
         // TokenTune after LoRA: the adapters are ordinary forward nodes by then, so both branches get them.
