@@ -72,9 +72,14 @@ public sealed class GnnNodeTrainerTests
             GnnArtifacts.Write(LabelAppendingModels.Layer(spec, l, split.Train.Length, false), LabelAppendingModels.Layer(spec, l, split.Train.Length, true), dir, training);
             return dir;
         }).ToList();
-        var results = new GnnNodeTrainer(new GnnTrainerOptions { Epochs = 60, LearningRate = 3e-2f, ValidateEvery = 10 }).TrainForwardForwardLabelAppending(graph, split, dirs, seed: 1);
+        var reports = new List<GnnProgress>();
+        var results = new GnnNodeTrainer(new GnnTrainerOptions { Epochs = 60, LearningRate = 3e-2f, ValidateEvery = 10 })
+            .TrainForwardForwardLabelAppending(graph, split, dirs, seed: 1, new Progress(reports.Add));
 
         Assert.HasCount(2, results);
+        // A random first layer already ranks the appended labels by their neighbours' labels; the BCE must still fall.
+        var first = reports.Where(p => p.Unit == 0).ToList();
+        Assert.IsLessThan(first[0].Loss * 0.8, first[^1].Loss, $"layer 1 BCE {first[0].Loss:F3} → {first[^1].Loss:F3}");
         // 7 classes: chance is 14 %, the largest class 30 %.
         foreach (var r in results) Assert.IsGreaterThan(50.0, r.TestAccuracy, $"{r.Layers} layer(s): test accuracy {r.TestAccuracy:F1} %");
     }

@@ -62,7 +62,7 @@ internal static class GnnCommand
         var task = new Option<string>("--task") { Description = "node (classification) or link (prediction). Default node.", DefaultValueFactory = _ => "node" };
         var sparse = new Option<bool>("--sparse-features") { Description = "First layer reads the features' non-zeros instead of the dense matrix (less compute, more memory per non-zero)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads per operator; 0 = one per core. Default 0.", DefaultValueFactory = _ => 0 };
-        var negatives = new Option<int>("--negatives") { Description = "FF negative graphs per layer (capped at classes − 1). Default: all.", DefaultValueFactory = _ => int.MaxValue };
+        var negatives = new Option<int>("--negatives") { Description = "ff-vn: negative graphs per layer (capped at classes − 1; ff-la uses one). Default: all.", DefaultValueFactory = _ => int.MaxValue };
         var testSteps = new Option<int>("--test-time-steps") { Description = "sf-top2input: time steps per evaluation, probabilities summed. Default 10.", DefaultValueFactory = _ => 10 };
         var output = new Option<DirectoryInfo?>("--output") { Description = "Folder for the artifacts and metrics. Default: ./gnn-runs/NAME." };
         var command = new Command("train", "Train a GNN on a graph with the given method over the protocol's splits.");
