@@ -67,6 +67,42 @@ public sealed class GnnCommandTests
     }
 
     [TestMethod]
+    public void Forward_forward_with_label_appending_runs_with_gat()
+    {
+        var output = TempDir();
+        var (code, stdout, stderr) = CliRunner.Run("gnn", "train", "--data", CoraML(), "--method", "ff-la", "--model", "gat", "--layers", "2",
+            "--runs", "1", "--epochs", "2", "--hidden", "16", "--output", output);
+        Assert.AreEqual(0, code, stderr + stdout);
+        var csv = File.ReadAllLines(Path.Combine(output, "metrics.csv"));
+        Assert.HasCount(3, csv);
+        StringAssert.StartsWith(csv[2], "ff-la,gat,0,2,");
+    }
+
+    [TestMethod]
+    public void Top_to_input_trains_all_layers_together_with_graphsage()
+    {
+        var output = TempDir();
+        var (code, stdout, stderr) = CliRunner.Run("gnn", "train", "--data", CoraML(), "--method", "sf-top2input", "--model", "sage", "--layers", "3",
+            "--runs", "1", "--epochs", "2", "--hidden", "16", "--test-time-steps", "2", "--output", output);
+        Assert.AreEqual(0, code, stderr + stdout);
+        var csv = File.ReadAllLines(Path.Combine(output, "metrics.csv"));
+        Assert.HasCount(2, csv); // one result: the whole 3-layer network
+        StringAssert.StartsWith(csv[1], "sf-top2input,sage,0,3,");
+        Assert.AreEqual("2", csv[1].Split(',')[6], "epochs (time steps) run");
+    }
+
+    [TestMethod]
+    public void Label_appending_refuses_sparse_features_and_test_time_steps_must_be_positive()
+    {
+        var (code, _, stderr) = CliRunner.Run("gnn", "train", "--data", CoraML(), "--method", "ff-la", "--sparse-features");
+        Assert.AreEqual(OrtTuneCli.UserError, code);
+        StringAssert.Contains(stderr, "drop --sparse-features");
+        (code, _, stderr) = CliRunner.Run("gnn", "train", "--data", CoraML(), "--method", "sf-top2input", "--test-time-steps", "0");
+        Assert.AreEqual(OrtTuneCli.UserError, code);
+        StringAssert.Contains(stderr, "--test-time-steps must be at least 1");
+    }
+
+    [TestMethod]
     public void Link_prediction_reports_roc_auc_per_layer()
     {
         var output = TempDir();

@@ -33,6 +33,9 @@ public static class GnnNames
     /// <summary>Top-to-Loss: sum of the normalised outputs of the layers above [N + C, hidden].</summary>
     public const string TopDown = "top_down";
 
+    /// <summary>FF-LA: the label rows appended to the first layer's features [real nodes, classes], float (one-hot or uniform 1/C).</summary>
+    public const string AppendedLabels = "appended_labels";
+
     /// <summary>FF goodness per real node [real nodes] (FF inference models).</summary>
     public const string Goodness = "goodness";
 

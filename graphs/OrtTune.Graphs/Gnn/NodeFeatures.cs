@@ -27,6 +27,12 @@ public abstract class NodeFeatures
     /// <summary><paramref name="top"/>'s rows followed by <paramref name="bottom"/>'s (e.g. real nodes, then virtual class nodes).</summary>
     public static NodeFeatures Stack(NodeFeatures top, NodeFeatures bottom) => new StackedRows(top, bottom);
 
+    /// <summary>
+    /// <paramref name="left"/>'s columns followed by <paramref name="right"/>'s (the same rows): projected as the sum
+    /// of each side times its block of the weight, so either side may stay sparse. Normalise each side before.
+    /// </summary>
+    public static NodeFeatures Beside(NodeFeatures left, NodeFeatures right) => new SideBySideRows(left, right);
+
     private sealed class DenseRows(Value x) : NodeFeatures
     {
         public override long Rows => OpBuilder.StaticShape(x)[0];
@@ -66,5 +72,18 @@ public abstract class NodeFeatures
         public override Value Project(OpBuilder ops, Value weight) =>
             ops.Op("Concat", [top.Project(ops, weight), bottom.Project(ops, weight)], Attribute.Of("axis", 0L));
         public override NodeFeatures L2NormalizeRows(OpBuilder ops) => new StackedRows(top.L2NormalizeRows(ops), bottom.L2NormalizeRows(ops));
+    }
+
+    private sealed class SideBySideRows(NodeFeatures left, NodeFeatures right) : NodeFeatures
+    {
+        public override long Rows => left.Rows;
+        public override long Width => left.Width + right.Width;
+        public override Value Project(OpBuilder ops, Value weight) => ops.Op("Add",
+            left.Project(ops, ops.Op("Slice", weight, ops.Ints(0), ops.Ints(left.Width), ops.Ints(0))),
+            right.Project(ops, ops.Op("Slice", weight, ops.Ints(left.Width), ops.Ints(Width), ops.Ints(0))));
+
+        // A whole-row norm would need both sides' squared norms; the one user (Top-to-Input) normalises each side.
+        public override NodeFeatures L2NormalizeRows(OpBuilder ops) =>
+            throw new NotSupportedException("Normalise each side's rows before placing them beside each other.");
     }
 }

@@ -12,7 +12,7 @@ namespace OrtTune.Pipeline.Graphs;
 /// validation state, as the ForwardGNN protocol. Forward methods train their layers one after another; each layer's
 /// input is the previous trained layer's output, computed once, so no gradient ever crosses layers.
 /// </summary>
-public sealed class GnnNodeTrainer(GnnTrainerOptions? options = null, SessionConfig? config = null)
+public sealed partial class GnnNodeTrainer(GnnTrainerOptions? options = null, SessionConfig? config = null)
 {
     private readonly GnnTrainerOptions _options = options ?? new GnnTrainerOptions();
 

@@ -26,6 +26,9 @@ public static class GnnTensorNames
     public const string Goodness = "goodness";
     public const string TopDown = "top_down";
 
+    /// <summary>FF-LA: label rows appended to the first layer's features [N, C] (float).</summary>
+    public const string AppendedLabels = "appended_labels";
+
     /// <summary>Scored node pairs of link prediction graphs [pairs] (int64).</summary>
     public const string PairSource = "pair_source";
     public const string PairTarget = "pair_target";

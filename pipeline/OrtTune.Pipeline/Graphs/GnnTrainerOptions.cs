@@ -15,6 +15,9 @@ public sealed record GnnTrainerOptions
     /// <summary>Learning rate fed to the optimizer graph. Default 1e-3.</summary>
     public float LearningRate { get; init; } = 1e-3f;
 
+    /// <summary>Top-to-Input: time steps of each evaluation (after a bottom-up pass), whose class probabilities are summed. Default 10.</summary>
+    public int TestTimeSteps { get; init; } = 10;
+
     /// <summary>Measure each layer's peak resident memory (Linux VmHWM, reset before the layer). Default true where supported.</summary>
     public bool MeasureMemory { get; init; } = Diagnostics.PeakMemory.IsSupported;
 }

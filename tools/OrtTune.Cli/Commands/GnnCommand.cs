@@ -62,10 +62,11 @@ internal static class GnnCommand
         var task = new Option<string>("--task") { Description = "node (classification) or link (prediction). Default node.", DefaultValueFactory = _ => "node" };
         var sparse = new Option<bool>("--sparse-features") { Description = "First layer reads the features' non-zeros instead of the dense matrix (less compute, more memory per non-zero)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads per operator; 0 = one per core. Default 0.", DefaultValueFactory = _ => 0 };
-        var negatives = new Option<int>("--negatives") { Description = "FF negative graphs per layer (capped at classes − 1). Default: all.", DefaultValueFactory = _ => int.MaxValue };
+        var negatives = new Option<int>("--negatives") { Description = "ff-vn: negative graphs per layer (capped at classes − 1; ff-la uses one). Default: all.", DefaultValueFactory = _ => int.MaxValue };
+        var testSteps = new Option<int>("--test-time-steps") { Description = "sf-top2input: time steps per evaluation, probabilities summed. Default 10.", DefaultValueFactory = _ => 10 };
         var output = new Option<DirectoryInfo?>("--output") { Description = "Folder for the artifacts and metrics. Default: ./gnn-runs/NAME." };
         var command = new Command("train", "Train a GNN on a graph with the given method over the protocol's splits.");
-        foreach (var o in new Option[] { data, model, layers, method, splits, runs, hidden, epochs, patience, lr, seed, task, sparse, threads, negatives, firstSplit, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { data, model, layers, method, splits, runs, hidden, epochs, patience, lr, seed, task, sparse, threads, negatives, testSteps, firstSplit, output }) command.Options.Add(o);
         command.SetAction((parse, cancellation) =>
         {
             var conv = Models.TryGetValue(parse.GetValue(model)!, out var cc) ? cc
@@ -76,10 +77,11 @@ internal static class GnnCommand
             if (layerCount < 1) throw new OrtTuneException($"--layers must be at least 1, not {layerCount}.");
             if (parse.GetValue(task) is not ("node" or "link")) throw new OrtTuneException($"Unknown --task '{parse.GetValue(task)}': use node or link.");
             bool link = parse.GetValue(task) == "link";
+            if (parse.GetValue(testSteps) < 1) throw new OrtTuneException($"--test-time-steps must be at least 1, not {parse.GetValue(testSteps)}.");
             if (link && m is not (GnnMethod.Backprop or GnnMethod.SingleForward))
                 throw new OrtTuneException("--task link supports --method bp and sf (ForwardGNN-CE: per-layer dot-product cross-entropy).");
-            if (m is not (GnnMethod.Backprop or GnnMethod.SingleForward or GnnMethod.ForwardForwardVirtualNodes or GnnMethod.SingleForwardTopToLoss))
-                throw new OrtTuneException($"--method {parse.GetValue(method)} is not available yet; use bp, sf, ff-vn or sf-top2loss.");
+            if (m == GnnMethod.ForwardForwardLabelAppending && parse.GetValue(sparse))
+                throw new OrtTuneException("--method ff-la appends label columns to dense features; drop --sparse-features.");
 
             var file = parse.GetValue(data)!.FullName;
             var graph = FeatureNormalization.RowSum(NpzGraphReader.Read(file));
@@ -98,6 +100,7 @@ internal static class GnnCommand
             var trainer = new GnnNodeTrainer(new GnnTrainerOptions
             {
                 Epochs = parse.GetValue(epochs), Patience = parse.GetValue(patience), LearningRate = parse.GetValue(lr),
+                TestTimeSteps = parse.GetValue(testSteps),
             }, new SessionConfig { IntraOpThreads = parse.GetValue(threads) });
             var training = new GnnTrainingOptions { LearningRate = parse.GetValue(lr) };
             var rows = new List<(int Split, GnnLayerResult Result)>();
@@ -162,6 +165,19 @@ internal static class GnnCommand
                             }
                             rows.AddRange(trainer.TrainForwardForwardVirtualNodes(graph, split, dirs, k, spec.Seed, progress, cancellation).Select(r => (split.Index, r)));
                         }
+                        else if (m == GnnMethod.ForwardForwardLabelAppending)
+                        {
+                            long t = split.Train.Length;
+                            var dirs = new List<string>();
+                            for (int l = 0; l < layerCount; l++)
+                            {
+                                var dir = Path.Combine(splitDir, $"layer{l}");
+                                GnnArtifacts.Write(LabelAppendingModels.Layer(spec, l, t, inference: false), LabelAppendingModels.Layer(spec, l, t, inference: true), dir,
+                                    training with { Loss = LossKind.BinaryCrossEntropyWithLogits });
+                                dirs.Add(dir);
+                            }
+                            rows.AddRange(trainer.TrainForwardForwardLabelAppending(graph, split, dirs, spec.Seed, progress, cancellation).Select(r => (split.Index, r)));
+                        }
                         else if (m == GnnMethod.SingleForwardTopToLoss)
                         {
                             spec = spec with { Edges = graph.EdgeCount + 2L * split.Train.Length };
@@ -176,6 +192,19 @@ internal static class GnnCommand
                                 dirs.Add(dir);
                             }
                             rows.Add((split.Index, trainer.TrainSingleForwardTopToLoss(graph, split, dirs, (int)spec.Hidden, progress, cancellation)));
+                        }
+                        else if (m == GnnMethod.SingleForwardTopToInput)
+                        {
+                            spec = spec with { Edges = graph.EdgeCount + 2L * split.Train.Length };
+                            var dirs = new List<string>();
+                            for (int l = 0; l < layerCount; l++)
+                            {
+                                var dir = Path.Combine(splitDir, $"layer{l}");
+                                long above = l == layerCount - 1 ? graph.ClassCount : spec.Hidden;
+                                GnnArtifacts.Write(TopToInputModels.Layer(spec, l, above, false), TopToInputModels.Layer(spec, l, above, true), dir, training);
+                                dirs.Add(dir);
+                            }
+                            rows.Add((split.Index, trainer.TrainSingleForwardTopToInput(graph, split, dirs, (int)spec.Hidden, progress, cancellation)));
                         }
                         else
                         {
