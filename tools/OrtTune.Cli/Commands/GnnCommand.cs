@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OrtTune.Cli.Rendering;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -271,11 +272,5 @@ internal static class GnnCommand
         // Population std, as numpy's default, which the reference uses for its summaries.
         double std = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / values.Length);
         return (mean, std);
-    }
-
-    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and lag the bar).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

@@ -143,12 +143,6 @@ internal static class TrainCommand
         return cancelled ? Interrupted : 0;
     }
 
-    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
-
     /// <summary>Turns the trainer's argument errors (bad schedule, metric, counts) into user errors.</summary>
     private static T Parse<T>(Func<T> make)
     {
