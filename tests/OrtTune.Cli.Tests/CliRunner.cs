@@ -15,6 +15,15 @@ internal static class CliRunner
 
     public static string Fixture(string name, string file = "model.onnx") => Path.Combine(RepoRoot, "tests", "fixtures", "models", name, file);
 
+    /// <summary>A file or folder under shared/ beside the repository, or the test is skipped (inconclusive) with the reason.</summary>
+    public static string RequireShared(params string[] relative)
+    {
+        var path = Path.GetFullPath(Path.Combine([RepoRoot, "..", "shared", .. relative]));
+        if (!File.Exists(path) && !Directory.Exists(path))
+            Assert.Inconclusive($"Skipped: needs {path} (the shared data folder beside the repository is absent).");
+        return path;
+    }
+
     private static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -27,12 +27,6 @@ public sealed class DataOptionsTests
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
-    private static string Shared(params string[] parts)
-    {
-        var path = Path.GetFullPath(Path.Combine([CliRunner.RepoRoot, "..", "shared", "data", .. parts]));
-        if (!File.Exists(path)) Assert.Inconclusive($"Skipped: needs {path} (the shared data folder beside the repository is absent).");
-        return path;
-    }
 
     private static (DataOptions Options, ParseResult Parse) Parse(params string[] args)
     {
@@ -47,10 +41,10 @@ public sealed class DataOptionsTests
     [TestMethod]
     public void Prepare_records_the_tokenizer_and_DataOptions_builds_SST2_batches_that_train()
     {
-        var model = Shared("models", "stories260K", "stories260K.onnx");
-        var tok = Shared("models", "stories260K", "tok512.bin");
-        var train = Shared("text", "sst2", "train.tsv");
-        var test = Shared("text", "sst2", "test.tsv");
+        var model = CliRunner.RequireShared("data", "models", "stories260K", "stories260K.onnx");
+        var tok = CliRunner.RequireShared("data", "models", "stories260K", "tok512.bin");
+        var train = CliRunner.RequireShared("data", "text", "sst2", "train.tsv");
+        var test = CliRunner.RequireShared("data", "text", "sst2", "test.tsv");
         var artifacts = Path.Combine(_dir, "artifacts");
         var (code, _, error) = CliRunner.Run("prepare", model, "--out", artifacts, "--batch", "8", "--seq", "32", "--loss", "causal-lm",
             "--freeze", "fc,fs", "--lr", "2e-3", "--tokenizer", $"llama2c:{tok}");

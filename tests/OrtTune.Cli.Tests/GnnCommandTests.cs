@@ -3,12 +3,7 @@ namespace OrtTune.Cli.Tests;
 [TestClass]
 public sealed class GnnCommandTests
 {
-    private static string CoraML()
-    {
-        var path = Path.GetFullPath(Path.Combine(CliRunner.RepoRoot, "..", "shared", "data", "graphs", "npz", "cora_ml.npz"));
-        if (!File.Exists(path)) Assert.Inconclusive($"Skipped: needs {path} (the shared data folder beside the repository is absent).");
-        return path;
-    }
+    private static string CoraML() => CliRunner.RequireShared("data", "graphs", "npz", "cora_ml.npz");
 
     private static string TempDir() => Path.Combine(Path.GetTempPath(), "orttune-tests", "gnn-cli-" + Guid.NewGuid().ToString("N")[..8]);
 

@@ -23,12 +23,7 @@ public sealed partial class ImportOrtCommandTests
     }
 
     /// <summary>shared/fixtures/ort-training/RELATIVE, or the test is skipped with the reason.</summary>
-    internal static string OrtFixture(string relative)
-    {
-        var path = Path.GetFullPath(Path.Combine(CliRunner.RepoRoot, "..", "shared", "fixtures", "ort-training", relative));
-        if (!Directory.Exists(path)) Assert.Inconclusive($"Skipped: needs {path} (the shared data folder beside the repository is absent).");
-        return path;
-    }
+    internal static string OrtFixture(string relative) => CliRunner.RequireShared("fixtures", "ort-training", relative);
 
     private const string Mnist = "carzh-onnxruntime-training-examples/web-demo";
     private const string Transformer = "srijanie03-ONNX-Graphs/LoRA/Graphs/Transformers";

@@ -22,18 +22,12 @@ public sealed class PemaCommandTests
     [TestCleanup]
     public void Remove() => Directory.Delete(_dir, recursive: true);
 
-    private static string Shared(params string[] parts)
-    {
-        var path = Path.GetFullPath(Path.Combine([CliRunner.RepoRoot, "..", "shared", "data", .. parts]));
-        if (!File.Exists(path)) Assert.Inconclusive($"Skipped: needs {path} (the shared data folder beside the repository is absent).");
-        return path;
-    }
 
     private string Prepare(string vocabFile, string columns)
     {
         var artifacts = Path.Combine(_dir, "artifacts");
-        var (code, output, error) = CliRunner.Run("prepare", Shared("models", "stories260K", "stories260K.onnx"), "--out", artifacts, "--batch", "8", "--seq", "32",
-            "--loss", "causal-lm", "--freeze", "fc,fs", "--lr", "2e-3", "--tokenizer", $"llama2c:{Shared("models", "stories260K", "tok512.bin")}",
+        var (code, output, error) = CliRunner.Run("prepare", CliRunner.RequireShared("data", "models", "stories260K", "stories260K.onnx"), "--out", artifacts, "--batch", "8", "--seq", "32",
+            "--loss", "causal-lm", "--freeze", "fc,fs", "--lr", "2e-3", "--tokenizer", $"llama2c:{CliRunner.RequireShared("data", "models", "stories260K", "tok512.bin")}",
             "--vocab-from", vocabFile, "--vocab-columns", columns);
         Assert.AreEqual(0, code, error);
         StringAssert.Contains(output, "PEMA:");
@@ -43,8 +37,8 @@ public sealed class PemaCommandTests
     [TestMethod]
     public void Sst2_vocabulary_trains_and_exports_a_full_vocabulary_model()
     {
-        var train = Shared("text", "sst2", "train.tsv");
-        var test = Shared("text", "sst2", "test.tsv");
+        var train = CliRunner.RequireShared("data", "text", "sst2", "train.tsv");
+        var test = CliRunner.RequireShared("data", "text", "sst2", "test.tsv");
         var artifacts = Prepare($"{train},{test}", "sentence");
         var manifest = ArtifactManifest.Load(artifacts);
         var spec = manifest.Vocabulary!;
@@ -102,7 +96,7 @@ public sealed class PemaCommandTests
         var file = Path.Combine(_dir, "data.txt");
         File.WriteAllText(file, "hello\n");
         var artifacts = Path.Combine(_dir, "artifacts");
-        var (code, _, error) = CliRunner.Run("prepare", Shared("models", "stories260K", "stories260K.onnx"), "--out", artifacts, "--batch", "1", "--seq", "8",
+        var (code, _, error) = CliRunner.Run("prepare", CliRunner.RequireShared("data", "models", "stories260K", "stories260K.onnx"), "--out", artifacts, "--batch", "1", "--seq", "8",
             "--loss", "causal-lm", "--freeze", "fc,fs", "--vocab-from", file);
         Assert.AreEqual(1, code);
         StringAssert.Contains(error, "--vocab-from counts token ids with the artifacts' tokenizer");
@@ -119,7 +113,7 @@ public sealed class PemaCommandTests
         var file = Path.Combine(_dir, "data.txt");
         File.WriteAllLines(file, ["a wonderful, heartfelt film", "dull and lifeless"]);
         var artifacts = Path.Combine(_dir, "artifacts");
-        var (code, _, error) = CliRunner.Run("prepare", Shared("models", "stories260K", "stories260K.onnx"), "--out", artifacts, "--batch", "1", "--seq", "8",
+        var (code, _, error) = CliRunner.Run("prepare", CliRunner.RequireShared("data", "models", "stories260K", "stories260K.onnx"), "--out", artifacts, "--batch", "1", "--seq", "8",
             "--loss", "causal-lm", "--freeze", "fc,fs", "--tokenizer", $"gpt2:{encoder}/encoder.json,{encoder}/vocab.bpe", "--vocab-from", file);
         Assert.AreEqual(1, code);
         StringAssert.Contains(error, "is outside the embedding 'tok.weight' (512 rows)");

@@ -13,9 +13,7 @@ public sealed class Stories260KTests
     [TestMethod]
     public void Fine_tuning_lowers_perplexity_and_the_export_matches()
     {
-        var shared = Path.Combine(CliRunner.RepoRoot, "..", "shared", "data", "models", "stories260K");
-        if (!File.Exists(Path.Combine(shared, "stories260K.onnx")))
-            Assert.Inconclusive($"Skipped: needs {shared} (the shared data folder beside the repository is absent).");
+        var shared = Path.GetDirectoryName(CliRunner.RequireShared("data", "models", "stories260K", "stories260K.onnx"))!;
         var dir = Path.Combine(Path.GetTempPath(), "orttune-stories-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
@@ -73,12 +71,6 @@ public sealed class Stories260KTests
         }
     }
 
-    private static string Shared(params string[] parts)
-    {
-        var path = Path.GetFullPath(Path.Combine([CliRunner.RepoRoot, "..", "shared", "data", .. parts]));
-        if (!File.Exists(path)) Assert.Inconclusive($"Skipped: needs {path} (the shared data folder beside the repository is absent).");
-        return path;
-    }
 
     private static JsonElement Eval(params string[] args)
     {
@@ -90,10 +82,10 @@ public sealed class Stories260KTests
     [TestMethod]
     public void Sst2_as_a_causal_LM_lowers_held_out_perplexity()
     {
-        var model = Shared("models", "stories260K", "stories260K.onnx");
-        var tok = Shared("models", "stories260K", "tok512.bin");
-        var train = Shared("text", "sst2", "train.tsv");
-        var test = Shared("text", "sst2", "test.tsv");
+        var model = CliRunner.RequireShared("data", "models", "stories260K", "stories260K.onnx");
+        var tok = CliRunner.RequireShared("data", "models", "stories260K", "tok512.bin");
+        var train = CliRunner.RequireShared("data", "text", "sst2", "train.tsv");
+        var test = CliRunner.RequireShared("data", "text", "sst2", "test.tsv");
         var dir = Directory.CreateTempSubdirectory("orttune-sst2-lm-").FullName;
         try
         {
@@ -119,10 +111,10 @@ public sealed class Stories260KTests
     [TestMethod]
     public void Sst2_classifier_beats_the_untrained_head_by_a_wide_margin()
     {
-        var model = Shared("models", "stories260K", "stories260K.onnx");
-        var tok = Shared("models", "stories260K", "tok512.bin");
-        var train = Shared("text", "sst2", "train.tsv");
-        var test = Shared("text", "sst2", "test.tsv");
+        var model = CliRunner.RequireShared("data", "models", "stories260K", "stories260K.onnx");
+        var tok = CliRunner.RequireShared("data", "models", "stories260K", "tok512.bin");
+        var train = CliRunner.RequireShared("data", "text", "sst2", "train.tsv");
+        var test = CliRunner.RequireShared("data", "text", "sst2", "test.tsv");
         var dir = Directory.CreateTempSubdirectory("orttune-sst2-cls-").FullName;
         try
         {
