@@ -35,7 +35,7 @@ public static class InferenceExport
                 throw new OrtTuneException($"The checkpoint has no value for trainable parameter '{spec.Name}'.");
             if (!value.GetDims().SequenceEqual(spec.Shape))
                 throw new OrtTuneException($"Parameter '{spec.Name}' is [{string.Join(",", value.GetDims())}] in the checkpoint but [{string.Join(",", spec.Shape)}] in the artifacts: they come from another model.");
-            if (IsAdapter(spec.Name))
+            if (LoraRewrite.IsAdapter(spec.Name))
             {
                 adapters.Add(value);
                 continue;
@@ -43,7 +43,7 @@ public static class InferenceExport
             var input = graph.Inputs.FirstOrDefault(v => v.Name == spec.Name)
                         ?? throw new OrtTuneException($"The eval graph has no input for trainable parameter '{spec.Name}'.");
             graph.Inputs.Remove(input);
-            graph.AddInitializer(input, Tensor.FromRaw((DataType)(int)value.ElementType, value.GetDims(), value.RawData.ToArray()));
+            graph.AddInitializer(input, value.ToTensor());
         }
         if (adapters.Count > 0)
         {
@@ -82,7 +82,4 @@ public static class InferenceExport
         OnnxModelIO.Save(model, outputPath);
         return model;
     }
-
-    private static bool IsAdapter(string name) =>
-        name.EndsWith(LoraRewrite.ASuffix, StringComparison.Ordinal) || name.EndsWith(LoraRewrite.BSuffix, StringComparison.Ordinal);
 }

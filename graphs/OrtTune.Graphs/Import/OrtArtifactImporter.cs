@@ -152,7 +152,7 @@ public static class OrtArtifactImporter
         {
             var input = graph.Inputs.First(v => v.Name == p.Name);
             graph.Inputs.Remove(input);
-            graph.AddInitializer(input, Tensor.FromRaw((DataType)(int)p.ElementType, p.GetDims(), p.RawData.ToArray()));
+            graph.AddInitializer(input, p.ToTensor());
         }
     }
 

@@ -59,8 +59,8 @@ public static class OrtArtifactWriter
         progress?.Report("writing the checkpoint");
         var checkpoint = new TrainingCheckpoint
         {
-            TrainableParameters = trainable.Select(p => ToNamed(p.Name, p.Value)).ToList(),
-            FrozenParameters = frozen.Select(p => ToNamed(p.Name, p.Value)).ToList(),
+            TrainableParameters = trainable.Select(p => p.Value.ToNamed(p.Name)).ToList(),
+            FrozenParameters = frozen.Select(p => p.Value.ToNamed(p.Name)).ToList(),
         };
         // Version 2 exactly: ORT 1.19 rejects any other checkpoint version.
         CheckpointWriter.Write(checkpoint, Path.Combine(directory, OrtFormatNames.CheckpointFile), new CheckpointWriteOptions { Version = 2 });
@@ -112,7 +112,4 @@ public static class OrtArtifactWriter
     }
 
     private static OrtParameter Describe(string name, Tensor t) => new(name, t.DataType.OnnxName(), t.Dims.ToArray());
-
-    private static NamedTensor ToNamed(string name, Tensor t) =>
-        NamedTensor.FromRawData(name, (TensorElementType)(int)t.DataType, t.Dims.ToArray(), t.RawBytes);
 }

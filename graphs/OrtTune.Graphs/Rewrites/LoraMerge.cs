@@ -24,7 +24,7 @@ public static class LoraMerge
         options.Validate();
         var graph = model.Graph;
         var adapterNames = trained.Keys.Concat(graph.Initializers.Select(v => v.Name)).Concat(graph.Inputs.Select(v => v.Name))
-            .Where(IsAdapter).Select(BaseName).Distinct().ToList();
+            .Where(LoraRewrite.IsAdapter).Select(BaseName).Distinct().ToList();
         foreach (var name in adapterNames)
         {
             var a = Adapter(graph, trained, name + LoraRewrite.ASuffix);
@@ -36,7 +36,7 @@ public static class LoraMerge
         }
         foreach (var (name, tensor) in trained)
         {
-            if (IsAdapter(name)) continue;
+            if (LoraRewrite.IsAdapter(name)) continue;
             var target = graph.FindInitializer(name)
                          ?? throw new OrtTuneException($"Cannot merge trained parameter '{name}': the model has no initializer of that name.");
             if (target.Initializer!.DataType != tensor.DataType || !target.Initializer.Dims.SequenceEqual(tensor.Dims))
@@ -46,8 +46,8 @@ public static class LoraMerge
         }
         DeadCodeElimination.Sweep(graph);
         // Adapters lifted to graph inputs (an eval graph) become unread once their branches are gone.
-        graph.Inputs.RemoveAll(v => IsAdapter(v.Name) && v.Uses.Count == 0);
-        var left = graph.AllNodes().FirstOrDefault(n => n.Inputs.Any(v => v is not null && IsAdapter(v.Name)));
+        graph.Inputs.RemoveAll(v => LoraRewrite.IsAdapter(v.Name) && v.Uses.Count == 0);
+        var left = graph.AllNodes().FirstOrDefault(n => n.Inputs.Any(v => v is not null && LoraRewrite.IsAdapter(v.Name)));
         if (left is not null)
             throw new OrtTuneException($"Node '{left.Name}' ({left.QualifiedOpType}) still reads a LoRA parameter after the merge; it is not a LoRA branch this merge knows.");
         return model;
@@ -55,10 +55,7 @@ public static class LoraMerge
 
     /// <summary>The same merge with parameters as a training session returns them.</summary>
     public static Model Apply(Model model, IEnumerable<NamedTensor> trained, LoraOptions options) =>
-        Apply(model, trained.ToDictionary(t => t.Name, t => Tensor.FromRaw((DataType)(int)t.ElementType, t.GetDims(), t.RawData.ToArray()), StringComparer.Ordinal), options);
-
-    private static bool IsAdapter(string name) =>
-        name.EndsWith(LoraRewrite.ASuffix, StringComparison.Ordinal) || name.EndsWith(LoraRewrite.BSuffix, StringComparison.Ordinal);
+        Apply(model, trained.ToDictionary(t => t.Name, t => t.ToTensor(), StringComparer.Ordinal), options);
 
     private static string BaseName(string adapter) => adapter[..^LoraRewrite.ASuffix.Length]; // both suffixes have the same length
 

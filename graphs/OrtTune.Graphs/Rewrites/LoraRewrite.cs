@@ -20,6 +20,10 @@ public static class LoraRewrite
     public const string ASuffix = ".lora_A";
     public const string BSuffix = ".lora_B";
 
+    /// <summary>True for the name of a LoRA factor (A or B) this rewrite adds.</summary>
+    public static bool IsAdapter(string name) =>
+        name.EndsWith(ASuffix, StringComparison.Ordinal) || name.EndsWith(BSuffix, StringComparison.Ordinal);
+
     /// <summary>The names the rewrite produced, in initializer order.</summary>
     /// <param name="Adapters">The LoRA parameters: A then B of each targeted weight.</param>
     /// <param name="Biases">Biases of targeted layers that train (only with <see cref="LoraOptions.TrainBiases"/>).</param>

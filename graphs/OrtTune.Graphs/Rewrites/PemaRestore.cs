@@ -24,8 +24,8 @@ public static class PemaRestore
                         ?? throw new OrtTuneException($"PEMA export: the graph has no initializer '{spec.Embedding}' (bake the trained parameters in first).");
         var compact = embedding.Initializer!;
         var map = new VocabularyMap(spec);
-        var full = map.Expand(NamedTensor.FromRawData(spec.Embedding, (TensorElementType)(int)compact.DataType, compact.Dims.ToArray(), compact.RawBytes), original);
-        var tensor = Tensor.FromRaw(compact.DataType, full.GetDims(), full.RawData.ToArray());
+        var full = map.Expand(compact.ToNamed(spec.Embedding), original);
+        var tensor = full.ToTensor();
 
         // The tied head's Gather(Concat(E', U), perm) is the full matrix again: read it directly.
         var heads = embedding.Uses.Select(u => u.Node)

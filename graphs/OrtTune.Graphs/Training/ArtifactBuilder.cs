@@ -67,7 +67,7 @@ public static class ArtifactBuilder
 
         progress?.Report("writing the checkpoint");
         var binding = Binding(optimizer, options.Optimizer);
-        var trainableTensors = training.Trainable.Select(n => ToNamed(n, training.InitialParameters[n])).ToList();
+        var trainableTensors = training.Trainable.Select(n => training.InitialParameters[n].ToNamed(n)).ToList();
         var checkpoint = new TrainingCheckpoint
         {
             TrainableParameters = trainableTensors,
@@ -151,7 +151,7 @@ public static class ArtifactBuilder
             UsedIds = pema.UsedIds,
             Tied = pema.Tied,
         };
-        CheckpointWriter.Write(new TrainingCheckpoint { FrozenParameters = [ToNamed(pema.Embedding, pema.Original)] },
+        CheckpointWriter.Write(new TrainingCheckpoint { FrozenParameters = [pema.Original.ToNamed(pema.Embedding)] },
             Path.Combine(outputDirectory, spec.OriginalFile));
         return spec;
     }
@@ -186,8 +186,6 @@ public static class ArtifactBuilder
 
     internal static TensorSpec Spec(Value v) => new(v.Name, v.ElemType.OnnxName(), Autodiff.OpBuilder.StaticShape(v));
 
-    internal static NamedTensor ToNamed(string name, Tensor t) =>
-        NamedTensor.FromRawData(name, (TensorElementType)(int)t.DataType, t.Dims.ToArray(), t.RawBytes);
 
     internal static string Sha256(string path)
     {
