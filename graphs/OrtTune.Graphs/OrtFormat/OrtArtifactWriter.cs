@@ -94,7 +94,8 @@ public static class OrtArtifactWriter
                 LearningRate = options.LearningRate,
                 Settings = ArtifactBuilder.Settings(options.Optimizer),
             },
-            Methods = options.Lora is { } lora ? new() { ["lora"] = lora.ToSettings() } : [],
+            Methods = ArtifactBuilder.Methods(options, training),
+            Vocabulary = training.Vocabulary is { } pema ? ArtifactBuilder.WriteVocabulary(pema, directory) : null,
         }.Save(directory);
 
         var parameterNames = parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);

@@ -122,7 +122,8 @@ public static class ArtifactBuilder
         return model;
     }
 
-    private static Dictionary<string, Dictionary<string, string>> Methods(ArtifactOptions options, TrainingGraph training)
+    /// <summary>The manifest's record of the rewrites these artifacts were built with (both artifact writers use it).</summary>
+    internal static Dictionary<string, Dictionary<string, string>> Methods(ArtifactOptions options, TrainingGraph training)
     {
         var methods = new Dictionary<string, Dictionary<string, string>>();
         if (options.Lora is { } lora) methods["lora"] = lora.ToSettings();
@@ -141,7 +142,7 @@ public static class ArtifactBuilder
     }
 
     /// <summary>PEMA: the full pretrained matrix goes beside the manifest (as a one-tensor checkpoint), so exports can restore every row.</summary>
-    private static VocabularySpec WriteVocabulary(PemaRewrite.Result pema, string outputDirectory)
+    internal static VocabularySpec WriteVocabulary(PemaRewrite.Result pema, string outputDirectory)
     {
         var spec = new VocabularySpec
         {

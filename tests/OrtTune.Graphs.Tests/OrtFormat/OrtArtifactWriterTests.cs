@@ -178,4 +178,29 @@ public sealed class OrtArtifactWriterTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [TestMethod]
+    public void The_manifest_records_every_rewrite_as_the_portable_one_does()
+    {
+        var dir = TestPaths.TempDirectory("ort-writer-methods");
+        try
+        {
+            var options = Options() with
+            {
+                Loss = new LossOptions(LossKind.SequenceClassificationCrossEntropy),
+                Head = new OrtTune.Graphs.Rewrites.ClassificationHeadOptions { Classes = 2, Pooling = OrtTune.Graphs.Rewrites.HeadPooling.Mean },
+                Vocabulary = new OrtTune.Graphs.Rewrites.PemaOptions { UsedIds = [0, 3, 5, 7] },
+            };
+            OrtArtifactWriter.Write(Llama, dir, options);
+            var manifest = OrtTune.Artifacts.Manifest.ArtifactManifest.Load(dir);
+            CollectionAssert.AreEquivalent(new[] { "head", "pema" }, manifest.Methods.Keys.ToArray());
+            CollectionAssert.AreEqual(new long[] { 0, 3, 5, 7 }, manifest.Vocabulary!.UsedIds);
+            Assert.IsNotNull(CheckpointReader.Read(Path.Combine(dir, manifest.Vocabulary.OriginalFile)).FindParameter(manifest.Vocabulary.Embedding),
+                "the pretrained matrix the export restores rows from");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
