@@ -39,9 +39,10 @@ public sealed class TokenSelectionSource : IBatchSource
         var random = new Random(Mix(_options.Seed, epoch, index));
         var indices = new long[rows * slots];
         var mask = new long[rows * slots];
+        var lengths = UnpaddedLengths(batch, rows, sequence);
         for (int b = 0; b < rows; b++)
         {
-            int length = UnpaddedLength(batch, b, sequence);
+            int length = lengths[b];
             var chosen = TokenSelectionRule.Sample(length, _options, random);
             if (chosen.Length > slots)
                 throw new InvalidDataException(
@@ -54,22 +55,29 @@ public sealed class TokenSelectionSource : IBatchSource
         return batch with { Inputs = inputs };
     }
 
-    /// <summary>Real tokens of example <paramref name="row"/>: up to its last attention-mask one, else (decoder) its last label, else all.</summary>
-    private int UnpaddedLength(Batch batch, int row, int sequence)
+    /// <summary>Real tokens of each example: up to its last attention-mask one, else (decoder) its last label, else all.</summary>
+    private int[] UnpaddedLengths(Batch batch, int rows, int sequence)
     {
         if (batch.Inputs.FirstOrDefault(t => t.Name == _options.MaskInput) is { } mask)
-            return LastMatch(mask, row, sequence, v => v != 0);
+            return LastMatches(mask, rows, sequence, v => v != 0);
         if (_options.Decoder && batch.Inputs.FirstOrDefault(t => t.Name == _options.LabelsInput) is { Dims.Count: 2 } labels)
-            return LastMatch(labels, row, sequence, v => v != _options.IgnoreIndex);
-        return sequence;
+            return LastMatches(labels, rows, sequence, v => v != _options.IgnoreIndex);
+        return Enumerable.Repeat(sequence, rows).ToArray();
     }
 
-    private static int LastMatch(NamedTensor t, int row, int sequence, Func<long, bool> real)
+    /// <summary>Per row, one past the last position whose value is <paramref name="real"/> (the tensor is read once per batch).</summary>
+    private static int[] LastMatches(NamedTensor t, int rows, int sequence, Func<long, bool> real)
     {
         var values = t.ElementType == TensorElementType.Int32 ? t.ToArray<int>().Select(v => (long)v).ToArray() : t.ToArray<long>();
-        for (int i = sequence - 1; i >= 0; i--)
-            if (real(values[row * sequence + i])) return i + 1;
-        return 0;
+        var lengths = new int[rows];
+        for (int row = 0; row < rows; row++)
+            for (int i = sequence - 1; i >= 0; i--)
+                if (real(values[row * sequence + i]))
+                {
+                    lengths[row] = i + 1;
+                    break;
+                }
+        return lengths;
     }
 
     /// <summary>A seed from (seed, epoch, batch) by SplitMix64 (HashCode is randomised per process, so it cannot be used).</summary>
