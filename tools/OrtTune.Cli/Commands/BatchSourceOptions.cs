@@ -2,6 +2,7 @@ using System.CommandLine;
 using OrtTune.Artifacts.Manifest;
 using OrtTune.Graphs.Diagnostics;
 using OrtTune.Pipeline.Data;
+using OrtTune.Pipeline.Text;
 using OrtTune.Pipeline.TokenSelection;
 using OrtTune.Pipeline.Vocabulary;
 
@@ -37,46 +38,41 @@ internal sealed class BatchSourceOptions
 
     /// <summary>What `orttune eval` evaluates: --eval-file, --data, or the held-out generated batches training evaluates on with --synthetic.</summary>
     public IBatchSource EvalOnly(ParseResult parse, ArtifactManifest manifest, string artifacts) =>
-        ForArtifacts(RawEvalOnly(parse, DataManifest(manifest), artifacts), manifest, artifacts);
-
-    private IBatchSource RawEvalOnly(ParseResult parse, ArtifactManifest manifest, string artifacts)
-    {
-        if (Text.Eval(parse) is { } text) return TextDataset.Open(text, manifest, DataOptions.OpenTokenizer(manifest, artifacts));
-        if (parse.GetValue(Data) is { } folder) return new InMemoryBatchSource(BatchSource.FromNpyFolder(folder.FullName, manifest));
-        if (parse.GetValue(Synthetic)) return RawEval(parse, manifest, artifacts)!;
-        throw new OrtTuneException("eval needs --eval-file FILE, --data FOLDER or --synthetic --vocab V.");
-    }
+        ForArtifacts(RawEval(parse, DataManifest(manifest), artifacts, Data)
+                     ?? throw new OrtTuneException("eval needs --eval-file FILE, --data FOLDER or --synthetic --vocab V."), manifest, artifacts);
 
     /// <summary>The training source: --train-file, --data or --synthetic, shuffled per epoch with --seed.</summary>
     public IBatchSource Train(ParseResult parse, ArtifactManifest manifest, string artifacts)
     {
         // TokenTune: the sampler adds the selection inputs (fresh per example and step, seeded); the data fills the rest.
         var selection = TokenSelection.FromManifest(manifest, parse.GetValue(TokenSelect), parse.GetValue(Seed));
-        var data = ForArtifacts(RawTrain(parse, DataManifest(manifest), artifacts), manifest, artifacts);
+        var dataManifest = selection is null ? manifest : TokenSelection.WithoutSelectionInputs(manifest, selection);
+        var data = ForArtifacts(RawTrain(parse, dataManifest, artifacts), manifest, artifacts);
         return selection is null ? data : new TokenSelectionSource(data, selection);
     }
 
     private IBatchSource RawTrain(ParseResult parse, ArtifactManifest manifest, string artifacts)
     {
         int seed = parse.GetValue(Seed);
-        if (Text.Train(parse, seed) is { } text) return TextDataset.Open(text, manifest, DataOptions.OpenTokenizer(manifest, artifacts));
+        if (Text.Train(parse, seed) is { } text) return TextDataset.Open(text, manifest, Tokenizer(manifest, artifacts));
         if (parse.GetValue(Data) is { } folder) return new InMemoryBatchSource(BatchSource.FromNpyFolder(folder.FullName, manifest), seed);
         if (parse.GetValue(Synthetic)) return new InMemoryBatchSource(Generated(parse, manifest, seed), seed);
         throw new OrtTuneException("train needs --train-file FILE, --data FOLDER or --synthetic --vocab V.");
     }
 
-    /// <summary>The eval source: --eval-data, or held-out generated batches with --synthetic; null when neither is given.</summary>
+    /// <summary>The eval source while training: --eval-file, --eval-data, or held-out generated batches with --synthetic; null when none is given.</summary>
     public IBatchSource? Eval(ParseResult parse, ArtifactManifest manifest, string artifacts) =>
-        RawEval(parse, DataManifest(manifest), artifacts) is { } source ? ForArtifacts(source, manifest, artifacts) : null;
+        RawEval(parse, DataManifest(manifest), artifacts, EvalData) is { } source ? ForArtifacts(source, manifest, artifacts) : null;
 
     /// <summary>The inputs data must fill: the artifacts' inputs without TokenTune's selection (the eval graph has none).</summary>
     private static ArtifactManifest DataManifest(ArtifactManifest manifest) =>
         TokenSelection.FromManifest(manifest) is { } selection ? TokenSelection.WithoutSelectionInputs(manifest, selection) : manifest;
 
-    private IBatchSource? RawEval(ParseResult parse, ArtifactManifest manifest, string artifacts)
+    /// <summary>Eval batches: the text file, the .npy folder of <paramref name="folderOption"/>, or held-out generated ones; null when none is given.</summary>
+    private IBatchSource? RawEval(ParseResult parse, ArtifactManifest manifest, string artifacts, Option<DirectoryInfo?> folderOption)
     {
-        if (Text.Eval(parse) is { } text) return TextDataset.Open(text, manifest, DataOptions.OpenTokenizer(manifest, artifacts));
-        if (parse.GetValue(EvalData) is { } folder) return new InMemoryBatchSource(BatchSource.FromNpyFolder(folder.FullName, manifest));
+        if (Text.Eval(parse) is { } text) return TextDataset.Open(text, manifest, Tokenizer(manifest, artifacts));
+        if (parse.GetValue(folderOption) is { } folder) return new InMemoryBatchSource(BatchSource.FromNpyFolder(folder.FullName, manifest));
         // Another seed than training's, so the generated eval batches are held out.
         if (parse.GetValue(Synthetic)) return new InMemoryBatchSource(Generated(parse, manifest, parse.GetValue(Seed) + 7919, count: 2));
         return null;
@@ -86,12 +82,22 @@ internal sealed class BatchSourceOptions
     /// What the artifacts' rewrites need of every batch: PEMA artifacts read compact ids (an id outside the kept
     /// vocabulary is an error naming the token, decoded when the artifacts record a tokenizer).
     /// </summary>
-    private static IBatchSource ForArtifacts(IBatchSource source, ArtifactManifest manifest, string artifacts)
+    private IBatchSource ForArtifacts(IBatchSource source, ArtifactManifest manifest, string artifacts)
     {
         if (manifest.Vocabulary is null) return source;
-        var tokenizer = manifest.Tokenizer is null ? null : DataOptions.OpenTokenizer(manifest, artifacts);
+        var tokenizer = manifest.Tokenizer is null ? null : Tokenizer(manifest, artifacts);
         return VocabularyRemapSource.For(source, manifest, tokenizer is null ? null : id => $"'{tokenizer.Decode([(int)id])}'");
     }
+
+    /// <summary>The artifacts' tokenizer, opened once for all the sources of a command (loading reads its files).</summary>
+    private ITokenizer Tokenizer(ArtifactManifest manifest, string artifacts)
+    {
+        if (_tokenizer is not { } cached || cached.Artifacts != artifacts)
+            _tokenizer = cached = (artifacts, DataOptions.OpenTokenizer(manifest, artifacts));
+        return cached.Tokenizer;
+    }
+
+    private (string Artifacts, ITokenizer Tokenizer)? _tokenizer;
 
     private List<List<OrtTune.Artifacts.Checkpoints.NamedTensor>> Generated(ParseResult parse, ArtifactManifest manifest, int seed, int? count = null)
     {
