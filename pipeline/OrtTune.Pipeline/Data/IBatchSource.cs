@@ -1,4 +1,5 @@
 using OrtTune.Artifacts.Checkpoints;
+using OrtTune.Pipeline.Numerics;
 
 namespace OrtTune.Pipeline.Data;
 
@@ -30,8 +31,7 @@ public sealed class InMemoryBatchSource(IReadOnlyList<IReadOnlyList<NamedTensor>
     public IEnumerable<Batch> Epoch(int epoch)
     {
         var order = Enumerable.Range(0, batches.Count).ToArray();
-        // HashCode.Combine is randomised per process, so the epoch seed is mixed by hand to stay reproducible.
-        if (shuffleSeed is { } seed) new Random(unchecked(seed * 1_000_003 + epoch)).Shuffle(order);
+        if (shuffleSeed is { } seed) new Random(Scores.EpochSeed(seed, epoch)).Shuffle(order);
         foreach (int i in order)
         {
             var inputs = batches[i];

@@ -1,4 +1,5 @@
 using OrtTune.Artifacts.Manifest;
+using OrtTune.Pipeline.Numerics;
 using OrtTune.Pipeline.Text;
 
 namespace OrtTune.Pipeline.Data;
@@ -117,7 +118,7 @@ public sealed class TextDataset : IBatchSource
         ArgumentOutOfRangeException.ThrowIfNegative(epoch);
         var examples = ReadExamples();
         // Random(int) is the same generator on every platform and .NET version; the mix keeps (seed, epoch) pairs apart.
-        if (_options.Shuffle) examples = ShuffleBuffer.Shuffle(examples, _options.ShuffleBufferSize, new Random(unchecked(_options.ShuffleSeed * 1_000_003 + epoch)));
+        if (_options.Shuffle) examples = ShuffleBuffer.Shuffle(examples, _options.ShuffleBufferSize, new Random(Scores.EpochSeed(_options.ShuffleSeed, epoch)));
         var pending = new List<TokenizedExample>(BatchSize);
         foreach (var example in examples)
         {

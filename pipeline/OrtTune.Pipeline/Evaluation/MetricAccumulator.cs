@@ -1,5 +1,6 @@
 using OrtTune.Artifacts.Checkpoints;
 using OrtTune.Artifacts.Manifest;
+using OrtTune.Pipeline.Numerics;
 
 namespace OrtTune.Pipeline.Evaluation;
 
@@ -70,7 +71,7 @@ public sealed class MetricAccumulator
             if (label == _ignore) continue;
             if (label < 0 || label >= classes)
                 throw new InvalidDataException($"Label {label} lies outside the model's {classes} classes.");
-            long predicted = ArgMax(prediction.Slice(r * classes, classes));
+            long predicted = Scores.ArgMax(prediction.Slice(r * classes, classes));
             counted++;
             if (predicted == label) { _correct++; Bump(label, tp: 1); }
             else { Bump(label, fn: 1); Bump(predicted, fp: 1); }
@@ -91,7 +92,7 @@ public sealed class MetricAccumulator
                 long target = labels[r * seq + t + 1];
                 if (target == _ignore) continue;
                 counted++;
-                if (ArgMax(prediction.Slice((int)((r * seq + t) * vocab), vocab)) == target) _correct++;
+                if (Scores.ArgMax(prediction.Slice((int)((r * seq + t) * vocab), vocab)) == target) _correct++;
             }
         _counted += counted;
         // The graph's loss is the mean over counted targets, so weighting by their number gives the token mean over batches.
@@ -103,13 +104,5 @@ public sealed class MetricAccumulator
     {
         var c = _perClass.GetValueOrDefault(label);
         _perClass[label] = (c.tp + tp, c.fp + fp, c.fn + fn);
-    }
-
-    private static long ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-            if (values[i] > values[best]) best = i;
-        return best;
     }
 }

@@ -1,3 +1,4 @@
+using OrtTune.Pipeline.Numerics;
 namespace OrtTune.Pipeline.Generation;
 
 /// <summary>Picks a token from one position's logits: greedy, or softmax sampling with temperature and top-k.</summary>
@@ -16,7 +17,7 @@ public sealed class TokenSampler
     public long Next(ReadOnlySpan<float> logits)
     {
         if (logits.IsEmpty) throw new ArgumentException("No logits to sample from.");
-        if (_options.Temperature == 0) return ArgMax(logits);
+        if (_options.Temperature == 0) return Scores.ArgMax(logits);
         var order = Enumerable.Range(0, logits.Length).ToArray();
         var values = logits.ToArray();
         // Stable order (ties by index), so the same seed gives the same token everywhere.
@@ -33,13 +34,5 @@ public sealed class TokenSampler
             if (u < 0) return order[i];
         }
         return order[k - 1];
-    }
-
-    private static long ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-            if (values[i] > values[best]) best = i;
-        return best;
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using OrtTune.Artifacts.Checkpoints;
 using OrtTune.Pipeline.Diagnostics;
+using OrtTune.Pipeline.Numerics;
 using OrtTune.Pipeline.Runtime;
 using OrtTune.Pipeline.Training;
 
@@ -318,10 +319,7 @@ public sealed partial class GnnNodeTrainer(GnnTrainerOptions? options = null, Se
         int c = graph.ClassCount, correct = 0;
         foreach (var n in nodes)
         {
-            var row = scores.Slice(n * c, c);
-            int best = 0;
-            for (int k = 1; k < c; k++) if (row[k] > row[best]) best = k;
-            if (best == graph.Labels[n]) correct++;
+            if (Scores.ArgMax(scores.Slice(n * c, c)) == graph.Labels[n]) correct++;
         }
         return nodes.Count == 0 ? 0 : 100.0 * correct / nodes.Count;
     }
