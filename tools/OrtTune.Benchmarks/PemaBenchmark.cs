@@ -107,12 +107,12 @@ internal static class PemaBenchmark
     }
 
     /// <summary>The child: one side's steps on the first SST-2 training sentences (ids remapped for PEMA artifacts).</summary>
-    public static JsonObject Measure(string artifacts, string gpt2, string sst2, int steps, int threads)
+    public static JsonObject Measure(string artifacts, string gpt2, string sst2, int steps, int threads, string? trace = null)
     {
         var manifest = ArtifactManifest.Load(artifacts);
         var data = new DatasetOptions { Path = Path.Combine(sst2, "train.tsv"), TextColumn = "sentence", Shuffle = false, ValidateOnOpen = false };
         var batch = VocabularyRemapSource.For(TextDataset.Open(data, manifest, Tokenizer(gpt2)), manifest).Epoch(0).First().Inputs;
-        return StepMeasurement.Run(new StepMeasurement.Settings(artifacts, "", steps, Arena: false, threads, 5e-5f, GraphOptimizationLevel.ORT_ENABLE_ALL), batch);
+        return StepMeasurement.Run(new StepMeasurement.Settings(artifacts, "", steps, Arena: false, threads, 5e-5f, GraphOptimizationLevel.ORT_ENABLE_ALL, trace), batch);
     }
 
     private static ITokenizer Tokenizer(string gpt2) =>

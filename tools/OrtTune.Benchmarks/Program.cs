@@ -52,7 +52,7 @@ try
             return PemaBenchmark.Rewrite(o.Required("--json"));
         case "pema-measure":
             Console.WriteLine(StepMeasurement.ToJson(PemaBenchmark.Measure(o.Required("--artifacts"), o.Required("--gpt2"), o.Required("--sst2"),
-                o.Int("--steps", 2), o.Int("--threads", 2))));
+                o.Int("--steps", 2), o.Int("--threads", 2), o.Get("--trace"))));
             return 0;
         case "tokentune-report":
             return TokenTuneReport.Rewrite(o.Required("--json"));

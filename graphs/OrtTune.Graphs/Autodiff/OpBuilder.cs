@@ -74,6 +74,25 @@ public sealed class OpBuilder
         return Op("ConstantOfShape", [Ints(shape)], Attribute.Of("value", single));
     }
 
+    /// <summary>
+    /// Zeros of <paramref name="like"/>'s shape and type that come into existence only once <paramref name="after"/>
+    /// has been computed. A ConstantOfShape with a constant shape is folded by ONNX Runtime into a resident initializer
+    /// (or run first thing), so a scatter-add gradient's base — [vocabulary, d] for an embedding — would stay alive
+    /// for the whole step; here the zero is ArgMax over one element of <paramref name="after"/>, which is 0 whatever
+    /// that element holds (NaN included), so the buffer is allocated at the scatter and freed after it.
+    /// </summary>
+    public Value ZerosAfter(Value like, Value after) => ZerosAfter(StaticShape(like), like.ElemType, after);
+
+    /// <summary>Zeros of <paramref name="shape"/> and <paramref name="type"/> that exist only once <paramref name="after"/> does (see above).</summary>
+    public Value ZerosAfter(long[] shape, DataType type, Value after)
+    {
+        long count = StaticShape(after).Aggregate(1L, (a, b) => a * b);
+        var first = Op("Slice", Reshape(after, count), Ints(0), Ints(1));
+        if (after.ElemType != DataType.Float) first = Cast(first, DataType.Float);
+        var index = Op("ArgMax", [first], Attribute.Of("axis", 0L), Attribute.Of("keepdims", 1L));
+        return Expand(Cast(index, type), shape);
+    }
+
     public Value OnesLike(Value like) => Expand(Scalar(1, like.ElemType), StaticShape(like));
 
     // ---- shape-aware helpers ------------------------------------------------------------------------------------
@@ -86,6 +105,8 @@ public sealed class OpBuilder
 
     public Value Reshape(Value x, params long[] shape) =>
         StaticShape(x).SequenceEqual(shape) ? x : Op("Reshape", x, Ints(shape));
+
+    public Value Cast(Value x, DataType to) => x.ElemType == to ? x : Op("Cast", [x], Attribute.Of("to", (long)to));
 
     public Value Expand(Value x, long[] shape) => StaticShape(x).SequenceEqual(shape) ? x : Op("Expand", x, Ints(shape));
 

@@ -19,6 +19,44 @@ public sealed class GatherGradientTests
         Wrt = [0],
     }.Run();
 
+    /// <summary>More table rows than lookups + 1: the rows are summed in a compact buffer, then spread over the table.</summary>
+    [TestMethod]
+    public void Table_larger_than_the_lookup() => new GradientCheck
+    {
+        OpType = "Gather",
+        Inputs = [Random(DataType.Double, [20, 3], 8), Tokens],
+        Wrt = [0],
+    }.Run();
+
+    [TestMethod]
+    public void Table_larger_than_the_lookup_with_negative_indices() => new GradientCheck
+    {
+        OpType = "Gather",
+        Inputs = [Random(DataType.Double, [12, 2, 2], 9), Tensor.Vector(-1L, 0L, 3L, -12L, -1L, 11L)],
+        Wrt = [0],
+    }.Run();
+
+    /// <summary>
+    /// The compact form adds each row's gradients in lookup order, like a scatter-add into zeros, so float32 sums are
+    /// exactly the sequential ones; rows nobody looked up are exact zeros.
+    /// </summary>
+    [TestMethod]
+    public void Table_larger_than_the_lookup_sums_in_lookup_order()
+    {
+        var ids = new long[] { 7, 2, 7, 30, 2, 7, 0, 30, 7, 7 };
+        var run = new GradientCheck
+        {
+            OpType = "Gather",
+            Inputs = [Random(DataType.Float, [40, 5], 10), Tensor.FromArray(ids, 2, 5)],
+            Wrt = [0],
+        }.RunAnalytic();
+        var w = run.LossWeights[0]!.AsSpan<float>().ToArray();   // dL/dy, [10, 5]
+        var expected = new float[40 * 5];
+        for (int i = 0; i < ids.Length; i++)
+            for (int j = 0; j < 5; j++) expected[ids[i] * 5 + j] += w[i * 5 + j];
+        CollectionAssert.AreEqual(expected, run.Gradients[0].AsSpan<float>().ToArray());
+    }
+
     [TestMethod]
     public void Int32_indices_of_rank_3() => new GradientCheck
     {
