@@ -19,6 +19,9 @@ public static class ClassificationHead
     public const string OutputName = "class_logits";
     public const string MaskInput = "attention_mask";
 
+    /// <summary>Name of a mean-pooling head's pooled hidden states [batch, d] (TokenTune's training graph pools them anew).</summary>
+    public const string MeanPooledName = "class_mean_pooled";
+
     /// <summary>The new parameters (trainable even when LoRA freezes the rest, like PEFT's modules_to_save).</summary>
     public sealed record Result(string Weight, string Bias, string Output);
 
@@ -47,6 +50,7 @@ public static class ClassificationHead
             _ => ops.Builder.Constant(Constant(Enumerable.Range(0, (int)seq).Select(i => i == 0 ? 1f : 0f).ToArray(), seq), "first"),
         };
         var pooled = ops.ReduceSum(ops.Op("Mul", hidden, ops.Unsqueeze(weights, 2)), [1], keepDims: false); // [b, d]
+        if (options.Pooling == HeadPooling.Mean) graph.RenameValue(pooled, graph.UniqueName(MeanPooledName));
 
         var weight = graph.AddInitializer(graph.UniqueName("classifier.weight"), Normal(options.Classes, dim, options.Seed));
         var bias = graph.AddInitializer(graph.UniqueName("classifier.bias"), Tensor.FromArray(new float[options.Classes], options.Classes));

@@ -19,6 +19,12 @@ public sealed record TokenTuneOptions
     /// <summary>Number of tokens that get gradients, instead of <see cref="Ratio"/>. Default null.</summary>
     public int? Count { get; init; }
 
+    /// <summary>
+    /// How a classification head's mean pooling trains (CLI "pool=selected|all"): <see cref="TokenTunePooling.Selected"/>
+    /// (the reference's) by default. Other heads and causal LMs are not affected.
+    /// </summary>
+    public TokenTunePooling Pooling { get; init; } = TokenTunePooling.Selected;
+
     /// <summary>The int64 token-id input whose positions are selected. Default "input_ids".</summary>
     public string IdsInput { get; init; } = "input_ids";
 
@@ -73,15 +79,17 @@ public sealed record TokenTuneOptions
         ["indices"] = IndicesName,
         ["mask"] = MaskName,
         ["ids"] = IdsInput,
+        ["pooling"] = Pooling == TokenTunePooling.All ? "all" : "selected",
     };
 
-    /// <summary>Parses "p=0.3" or "k=32" (also "tokentune:p=0.3").</summary>
+    /// <summary>Parses "p=0.3" or "k=32" (also "tokentune:p=0.3"), optionally followed by ",pool=selected|all".</summary>
     public static TokenTuneOptions Parse(string spec)
     {
-        const string usage = "expected p=RATIO (e.g. p=0.3) or k=COUNT (e.g. k=32)";
+        const string usage = "expected p=RATIO (e.g. p=0.3) or k=COUNT (e.g. k=32), optionally followed by ,pool=selected or ,pool=all";
         var text = spec.Trim();
         if (text.StartsWith("tokentune:", StringComparison.OrdinalIgnoreCase)) text = text["tokentune:".Length..];
-        var parts = text.Split('=', 2, StringSplitOptions.TrimEntries);
+        var items = text.Split(',', StringSplitOptions.TrimEntries);
+        var parts = items[0].Split('=', 2, StringSplitOptions.TrimEntries);
         if (parts.Length != 2) throw new OrtTuneException($"Cannot read the token selection '{spec}': {usage}.");
         var options = parts[0].ToLowerInvariant() switch
         {
@@ -89,6 +97,13 @@ public sealed record TokenTuneOptions
             "k" when int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var k) => new TokenTuneOptions { Count = k },
             _ => throw new OrtTuneException($"Cannot read the token selection '{spec}': {usage}."),
         };
+        foreach (var item in items.Skip(1))
+            options = item.ToLowerInvariant().Replace(" ", "") switch
+            {
+                "pool=selected" => options with { Pooling = TokenTunePooling.Selected },
+                "pool=all" => options with { Pooling = TokenTunePooling.All },
+                _ => throw new OrtTuneException($"Cannot read '{item}' in the token selection '{spec}': {usage}."),
+            };
         return options.Validate();
     }
 }

@@ -73,12 +73,12 @@ public static class TokenTuneRewrite
 
         var indices = graph.AddInput(options.IndicesName, new TensorType(DataType.Int64, new Shape(batch, count)));
         var mask = graph.AddInput(options.MaskName, new TensorType(DataType.Int64, new Shape(batch, count)));
-        var pass = new Pass(new OpBuilder(graph, model.OpsetImports, "tokentune/"), indices, mask, batch, sequence, count);
+        var pass = new Pass(new OpBuilder(graph, model.OpsetImports, "tokentune/"), indices, mask, batch, sequence, count, options.Pooling);
         pass.Run(graph, ids);
         return new Result(indices, mask, count, pass.StopGradient, pass.SelectedOutputs, pass.Mixing);
     }
 
-    private sealed class Pass(OpBuilder ops, Value indices, Value mask, long batch, long sequence, long count)
+    private sealed class Pass(OpBuilder ops, Value indices, Value mask, long batch, long sequence, long count, TokenTunePooling pooling)
     {
         private readonly Dictionary<Value, TokenTuneMirror> _mirrors = [];
         private readonly Dictionary<Value, Value> _recombined = [];
@@ -251,11 +251,32 @@ public static class TokenTuneRewrite
             }
             var normalised = axes.Select(x => (int)GradientContext.Axis(x, rank)).ToHashSet();
             int axis = m.Axis!.Value;
+            if (SelectedMeanPooling(node, normalised, axis)) return;
             if (normalised.Contains(axis)) { CloneDense(node); return; }
             bool keep = node.GetInt("keepdims", 1) != 0;
             int outAxis = keep ? axis : axis - normalised.Count(x => x < axis);
             var outs = Clone(node, node.Inputs.Select((v, i) => i == 0 ? m.Value : v).ToArray());
             SetOutputs(node.Outputs, outs, v => m.At(v, outAxis));
+        }
+
+        /// <summary>
+        /// A mean-pooling classification head, Σ_s w_s·h_s over the real tokens, as the reference trains it
+        /// (<see cref="TokenTunePooling.Selected"/>): the mean of the selected tokens' hidden states (slots in use only),
+        /// so every pooled term carries gradient.
+        /// </summary>
+        private bool SelectedMeanPooling(Node node, HashSet<int> axes, int axis)
+        {
+            if (pooling != TokenTunePooling.Selected || node.Outputs[0]?.Name != ClassificationHead.MeanPooledName || axes.Count != 1 || !axes.Contains(axis))
+                return false;
+            if (node.Inputs[0]!.Producer is not { OpType: "Mul" } mul || Rows(mul.Inputs[0]) is not { IsPlain: true } hidden || hidden.Axis != axis)
+                return false;
+            var h = hidden.Value;
+            var used = ops.Op("Cast", [Selection.Mask], Attribute.Of("to", (long)h.ElemType));
+            var total = ops.Op("Max", ops.ReduceSum(used, [1], keepDims: true), ops.Scalar(1, h.ElemType));
+            var weights = ops.Unsqueeze(ops.Op("Div", used, total), 2);                                         // [B, k, 1]
+            var pooled = ops.ReduceSum(ops.Op("Mul", h, weights), [axis], keepDims: node.GetInt("keepdims", 1) != 0);
+            _mirrors[node.Outputs[0]!] = TokenTuneMirror.Dense(pooled);
+            return true;
         }
 
         private void MatMul(Node node)

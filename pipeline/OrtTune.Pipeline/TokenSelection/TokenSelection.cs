@@ -60,6 +60,8 @@ public static class TokenSelection
     /// <summary>Reads "p=0.3" or "k=32" into <paramref name="options"/>.</summary>
     public static TokenSelectionOptions WithSpec(TokenSelectionOptions options, string spec)
     {
+        if (spec.Contains("pool=", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"--token-select {spec}: the head's pooling is part of the training graph; choose it with `orttune prepare --token-select ...,pool=selected|all`.");
         var parts = spec.Split('=', 2, StringSplitOptions.TrimEntries);
         var parsed = parts switch
         {

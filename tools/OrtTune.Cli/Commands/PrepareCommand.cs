@@ -60,7 +60,8 @@ internal static class PrepareCommand
         };
         var tokenSelect = new Option<string?>("--token-select")
         {
-            Description = "TokenTune: gradients through a random subset of tokens, p=RATIO (decoder default p=0.3) or k=COUNT. Default: off.",
+            Description = "TokenTune: gradients through a random subset of tokens, p=RATIO (decoder default p=0.3) or k=COUNT; " +
+                          "with a mean head, ',pool=all' trains on the mean over all tokens instead of the selected ones (the reference's). Default: off.",
         };
         var vocabColumns = new Option<string>("--vocab-columns") { Description = "Text columns counted by --vocab-from, comma-separated. Default 'text'.", DefaultValueFactory = _ => "text" };
         var shapes = new ShapeOptions();

@@ -1,0 +1,118 @@
+using OrtTune.Graphs.IR;
+using OrtTune.Graphs.Losses;
+using OrtTune.Graphs.Onnx;
+using OrtTune.Graphs.Passes;
+using OrtTune.Graphs.Rewrites;
+using OrtTune.Graphs.Tests.TestSupport;
+using OrtTune.Graphs.Training;
+
+namespace OrtTune.Graphs.Tests.Rewrites;
+
+/// <summary>
+/// TokenTune with a mean-pooling classification head on the llama fixture, whose head pools by the attention mask
+/// alone (the model itself has no mask input): with pool=selected the training logits are the head on the mean of
+/// the selected tokens, which is the unmodified classifier fed a mask of just those tokens; with pool=all they are
+/// the unmodified classifier's. With every token selected both train exactly like full backprop.
+/// </summary>
+[TestClass]
+public sealed class TokenTuneHeadTests
+{
+    private static readonly TokenTuneTests.Case Classifier = TokenTuneTests.FixtureCase("llama") with
+    {
+        Kind = LossKind.SequenceClassificationCrossEntropy,
+        Labels = Tensor.FromArray(new long[] { 1, 0 }, 2),
+    };
+
+    private static (TrainingGraph Graph, Dictionary<string, Tensor> Results) Train(TokenTuneOptions? tokenTune,
+        (Tensor Indices, Tensor Mask)? selection, Tensor mask)
+    {
+        var c = Classifier;
+        var training = TrainingGraphBuilder.Build(OnnxModelIO.Load(c.Path), new TrainingGraphOptions
+        {
+            Shapes = new SpecializationOptions { Batch = c.Batch, Sequence = c.Sequence },
+            Loss = new LossOptions(c.Kind),
+            Head = new ClassificationHeadOptions { Classes = 2, Pooling = HeadPooling.Mean },
+            TokenTune = tokenTune,
+        });
+        var feeds = new Dictionary<string, Tensor>(c.Inputs) { ["labels"] = c.Labels, [ClassificationHead.MaskInput] = mask };
+        if (selection is { } s)
+        {
+            feeds[TokenTuneOptions.DefaultIndicesName] = s.Indices;
+            feeds[TokenTuneOptions.DefaultMaskName] = s.Mask;
+        }
+        foreach (var (name, tensor) in training.InitialParameters) feeds[name] = tensor;
+        return (training, OrtHarness.Run(OnnxModelIO.ToBytes(training.Model), feeds));
+    }
+
+    private static Tensor AllReal => Tensor.FromArray(Enumerable.Repeat(1L, (int)(Classifier.Batch * Classifier.Sequence)).ToArray(),
+        Classifier.Batch, Classifier.Sequence);
+
+    /// <summary>[B, n] with 1 at the positions of the slots in use.</summary>
+    private static Tensor SelectedMask((Tensor Indices, Tensor Mask) s)
+    {
+        long batch = s.Indices.Dims[0], k = s.Indices.Dims[1], n = Classifier.Sequence;
+        var mask = new long[batch * n];
+        var idx = s.Indices.ToArray<long>();
+        var used = s.Mask.ToArray<long>();
+        for (long b = 0; b < batch; b++)
+        for (long j = 0; j < k; j++)
+            if (used[b * k + j] == 1) mask[b * n + idx[b * k + j]] = 1;
+        return Tensor.FromArray(mask, batch, n);
+    }
+
+    private static TokenTuneOptions Options(TokenTunePooling pooling) => new() { Count = 3, Pooling = pooling };
+
+    [TestMethod]
+    public void Selected_pooling_trains_the_head_on_the_mean_of_the_selected_tokens()
+    {
+        foreach (int seed in new[] { 1, 2 })
+        {
+            var options = Options(TokenTunePooling.Selected);
+            int k = options.SelectedCount(Classifier.Sequence, decoder: false);
+            var selection = TokenTuneTests.RandomSelection(Classifier, k, seed);
+            var (tuned, results) = Train(options, selection, AllReal);
+            var (plain, expected) = Train(null, null, SelectedMask(selection));
+            double error = OrtHarness.MaxAbsDiff(expected[plain.PredictionName], results[tuned.PredictionName]);
+            Assert.IsLessThanOrEqualTo(1e-5, error, $"seed {seed}: logits max error {error:G3}");
+            // And it is not the all-token mean: the test would pass for any pooling otherwise.
+            var (_, all) = Train(null, null, AllReal);
+            Assert.IsGreaterThan(1e-4, OrtHarness.MaxAbsDiff(all[plain.PredictionName], results[tuned.PredictionName]), $"seed {seed}: differs from the all-token head");
+        }
+    }
+
+    [TestMethod]
+    public void All_pooling_keeps_the_unmodified_forward()
+    {
+        var options = Options(TokenTunePooling.All);
+        var selection = TokenTuneTests.RandomSelection(Classifier, options.SelectedCount(Classifier.Sequence, decoder: false), 3);
+        var (tuned, results) = Train(options, selection, AllReal);
+        var (plain, expected) = Train(null, null, AllReal);
+        double error = OrtHarness.MaxAbsDiff(expected[plain.PredictionName], results[tuned.PredictionName]);
+        Assert.IsLessThanOrEqualTo(1e-5, error, $"logits max error {error:G3}");
+    }
+
+    [TestMethod]
+    [DataRow(TokenTunePooling.Selected)]
+    [DataRow(TokenTunePooling.All)]
+    public void With_every_token_selected_the_head_trains_like_full_backprop(TokenTunePooling pooling)
+    {
+        var (full, fullResults) = Train(null, null, AllReal);
+        var (tuned, tunedResults) = Train(new TokenTuneOptions { Count = (int)Classifier.Sequence, Pooling = pooling }, TokenTuneTests.AllTokens(Classifier), AllReal);
+        double largest = full.GradientNames.Values.Max(g => fullResults[g].ToArray<float>().Max(Math.Abs));
+        foreach (var (param, grad) in full.GradientNames)
+        {
+            double error = OrtHarness.MaxAbsDiff(fullResults[grad], tunedResults[tuned.GradientNames[param]]);
+            Assert.IsLessThanOrEqualTo(1e-5, error / largest, $"{pooling}: '{param}' max error {error:G3} (largest gradient {largest:G3})");
+        }
+    }
+
+    [TestMethod]
+    public void The_pooling_is_read_and_recorded()
+    {
+        Assert.AreEqual(TokenTunePooling.Selected, TokenTuneOptions.Parse("p=0.3").Pooling);
+        Assert.AreEqual(TokenTunePooling.All, TokenTuneOptions.Parse("k=16, pool=all").Pooling);
+        Assert.AreEqual("all", TokenTuneOptions.Parse("p=0.5,pool=all").ToSettings(4, decoder: false)["pooling"]);
+        var e = Assert.ThrowsExactly<OrtTune.Graphs.Diagnostics.OrtTuneException>(() => TokenTuneOptions.Parse("p=0.3,pool=max"));
+        StringAssert.Contains(e.Message, "pool=max");
+    }
+}
