@@ -216,7 +216,7 @@ public sealed class OpBuilder
 
     public Value Unbroadcast(Value grad, Value target) => Unbroadcast(grad, StaticShape(target));
 
-    /// <summary>a·bᵀ-style products; uses ORT's FusedMatMul where the contrib domain is imported, saving a Transpose.</summary>
+    /// <summary>a·bᵀ-style products; uses ORT's FusedMatMul where the contrib domain is imported and Gemm for matrices, saving a Transpose.</summary>
     /// <remarks>
     /// An operand that is itself a last-two-axes Transpose of some value is read through that value with the flag
     /// flipped, so the backward pass never keeps a transposed copy alive (ONNX Runtime then fuses the forward
@@ -225,12 +225,18 @@ public sealed class OpBuilder
     public Value MatMul(Value a, Value b, bool transA = false, bool transB = false)
     {
         bool Fusable(Value x, Value y) => HasContribDomain && Rank(x) >= 2 && Rank(x) == Rank(y);
-        if (SwappedLast2Source(a) is { } a0 && (transA || Fusable(a0, b))) (a, transA) = (a0, !transA);
-        if (SwappedLast2Source(b) is { } b0 && (transB || Fusable(a, b0))) (b, transB) = (b0, !transB);
+        // Not through a frozen weight's transpose: ONNX Runtime folds that transpose into a constant the forward
+        // reads, and reading the weight as well would keep both copies resident.
+        if (SwappedLast2Source(a) is { IsInitializer: false } a0 && (transA || Fusable(a0, b))) (a, transA) = (a0, !transA);
+        if (SwappedLast2Source(b) is { IsInitializer: false } b0 && (transB || Fusable(a, b0))) (b, transB) = (b0, !transB);
         if (!transA && !transB) return Op("MatMul", a, b);
         if (HasContribDomain && Rank(a) >= 2 && Rank(b) >= 2 && Rank(a) == Rank(b))
             return Multi("com.microsoft", "FusedMatMul", [a, b], 1,
                 Attribute.Of("transA", transA ? 1L : 0L), Attribute.Of("transB", transB ? 1L : 0L), Attribute.Of("alpha", 1f))[0]!;
+        // Matrices: Gemm reads both operands as stored. A Transpose of a frozen weight would be folded by ONNX Runtime
+        // into a resident transposed copy of it (a trainable one would be transposed again every step).
+        if (Rank(a) == 2 && Rank(b) == 2 && Opset >= 11)
+            return Op("Gemm", [a, b], Attribute.Of("transA", transA ? 1L : 0L), Attribute.Of("transB", transB ? 1L : 0L));
         return Op("MatMul", transA ? TransposeLast2(a) : a, transB ? TransposeLast2(b) : b);
     }
 

@@ -25,6 +25,12 @@ public sealed record TokenTuneOptions
     /// </summary>
     public TokenTunePooling Pooling { get; init; } = TokenTunePooling.Selected;
 
+    /// <summary>
+    /// Queries per block when the no-grad branch computes its attention (<see cref="NoGradAttentionBlocks"/>): the
+    /// n × n scores of a layer are never all alive at once. Same values; 0 computes each attention whole. Default 128.
+    /// </summary>
+    public int AttentionBlock { get; init; } = 128;
+
     /// <summary>The int64 token-id input whose positions are selected. Default "input_ids".</summary>
     public string IdsInput { get; init; } = "input_ids";
 
@@ -47,6 +53,7 @@ public sealed record TokenTuneOptions
         if (Ratio is not null && Count is not null) throw new OrtTuneException("TokenTune takes a ratio (p=...) or a count (k=...), not both.");
         if (Ratio is { } p && !(p > 0 && p <= 1)) throw new OrtTuneException($"TokenTune ratio p must be in (0, 1], got {p}.");
         if (Count is { } k && k < 1) throw new OrtTuneException($"TokenTune count k must be at least 1, got {k}.");
+        if (AttentionBlock < 0) throw new OrtTuneException($"TokenTune's attention block must be 0 (whole) or a number of queries, got {AttentionBlock}.");
         if (IndicesName == MaskName) throw new OrtTuneException($"TokenTune's indices and mask inputs cannot both be named '{IndicesName}'.");
         return this;
     }

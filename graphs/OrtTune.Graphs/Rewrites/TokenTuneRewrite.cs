@@ -75,6 +75,7 @@ public static class TokenTuneRewrite
         var mask = graph.AddInput(options.MaskName, new TensorType(DataType.Int64, new Shape(batch, count)));
         var pass = new Pass(new OpBuilder(graph, model.OpsetImports, "tokentune/"), indices, mask, batch, sequence, count, options.Pooling);
         pass.Run(graph, ids);
+        NoGradAttentionBlocks.Apply(graph, new OpBuilder(graph, model.OpsetImports, "tokentune/blocks/"), pass.StopGradient, options.AttentionBlock);
         return new Result(indices, mask, count, pass.StopGradient, pass.SelectedOutputs, pass.Mixing);
     }
 

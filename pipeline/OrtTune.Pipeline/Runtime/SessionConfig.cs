@@ -20,6 +20,14 @@ public sealed record SessionConfig
     /// </summary>
     public bool DisableCpuArena { get; init; }
 
+    /// <summary>
+    /// Lets ONNX Runtime keep pre-packed copies of constant weights (faster small products). Default true. The
+    /// training graph is opened with it off: a frozen weight that the forward and the backward pass both multiply by
+    /// (once as W, once as Wᵀ) is packed once per product, so each frozen linear layer would be resident twice;
+    /// measured on BERT-base with LoRA, that cut the resident set from 1311 to 976 MB at the same step time.
+    /// </summary>
+    public bool Prepacking { get; init; } = true;
+
     /// <summary>Graph optimisation level. Default: all optimisations.</summary>
     public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 }

@@ -32,6 +32,7 @@ public static class SessionFactory
             IntraOpNumThreads = config.IntraOpThreads,
             EnableCpuMemArena = !config.DisableCpuArena,
         };
+        if (!config.Prepacking) options.AddSessionConfigEntry("session.disable_prepacking", "1");
         if (config.Device == ExecutionDevice.Cuda)
         {
             try

@@ -17,14 +17,16 @@ namespace OrtTune.Pipeline.Training;
 public sealed class PortableTrainingSession : ITrainStepRunner
 {
     private readonly ArtifactManifest _manifest;
-    private readonly InferenceSession _training, _eval, _optimizer;
+    private readonly InferenceSession _training, _optimizer;
+    private readonly SessionConfig _config;
+    private EvalGraph? _eval;
     private readonly Dictionary<string, OrtValue> _parameters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OrtValue> _gradients = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OrtValue> _scratch = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OrtValue> _states = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OrtValue> _data = new(StringComparer.Ordinal);
-    private readonly OrtValue _loss, _prediction, _evalLoss, _evalPrediction, _learningRate, _step, _gradScale, _gradNorm;
-    private readonly OrtIoBinding _trainBinding, _scratchBinding, _evalBinding, _optimizerBinding;
+    private readonly OrtValue _loss, _prediction, _learningRate, _step, _gradScale, _gradNorm;
+    private readonly OrtIoBinding _trainBinding, _scratchBinding, _optimizerBinding;
     private readonly RunOptions _run = new();
     private int _accumulated;
 
@@ -35,8 +37,9 @@ public sealed class PortableTrainingSession : ITrainStepRunner
         _manifest = manifest;
         Directory = directory;
         Step = step;
-        _training = SessionFactory.Create(Path.Combine(directory, manifest.Files.Training), config);
-        _eval = SessionFactory.Create(Path.Combine(directory, manifest.Files.Eval), config);
+        _config = config;
+        // No pre-packed weights in the training graph: a frozen weight read as W and as Wᵀ would be packed twice.
+        _training = SessionFactory.Create(Path.Combine(directory, manifest.Files.Training), config with { Prepacking = false });
         _optimizer = SessionFactory.Create(Path.Combine(directory, manifest.Files.Optimizer), config);
 
         var given = parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
@@ -68,11 +71,8 @@ public sealed class PortableTrainingSession : ITrainStepRunner
             _data[input.Name] = OrtValues.Allocate((int)ElementTypes.FromName(input.ElemType), input.Shape);
 
         _loss = OrtValues.Allocate(1, []);
-        _evalLoss = OrtValues.Allocate(1, []);
         var predictionShape = _training.OutputMetadata[manifest.PredictionName].Dimensions.Select(d => (long)d).ToArray();
         _prediction = OrtValues.Allocate(1, predictionShape);
-        // TokenTune's training prediction holds the selected positions only; the eval graph's holds all of them.
-        _evalPrediction = OrtValues.Allocate(1, _eval.OutputMetadata[manifest.PredictionName].Dimensions.Select(d => (long)d).ToArray());
         _learningRate = OrtValues.Allocate(1, []);
         _step = OrtValues.Allocate(7, []);
         _gradScale = OrtValues.Allocate(1, []);
@@ -80,12 +80,6 @@ public sealed class PortableTrainingSession : ITrainStepRunner
 
         _trainBinding = BindTraining(_gradients);
         _scratchBinding = BindTraining(_scratch);
-        _evalBinding = _eval.CreateIoBinding();
-        foreach (var (name, value) in _data)
-            if (_eval.InputMetadata.ContainsKey(name)) _evalBinding.BindInput(name, value);
-        foreach (var (name, value) in _parameters) _evalBinding.BindInput(name, value);
-        _evalBinding.BindOutput(manifest.LossName, _evalLoss);
-        _evalBinding.BindOutput(manifest.PredictionName, _evalPrediction);
         _optimizerBinding = BindOptimizer();
     }
 
@@ -140,10 +134,11 @@ public sealed class PortableTrainingSession : ITrainStepRunner
     /// <summary>Loss and prediction of the eval graph on one batch; parameters are read, not changed.</summary>
     public (float loss, float[] prediction) Evaluate(IReadOnlyList<NamedTensor> batch)
     {
+        var eval = _eval ??= new EvalGraph(Path.Combine(Directory, _manifest.Files.Eval), _config, _manifest, _data, _parameters);
         // The eval graph may read fewer inputs than training (TokenTune's selection exists only in the training graph).
-        Feed(batch, _data.Keys.Where(_eval.InputMetadata.ContainsKey));
-        _eval.RunWithBinding(_run, _evalBinding);
-        return (OrtValues.ReadFloat(_evalLoss), _evalPrediction.GetTensorDataAsSpan<float>().ToArray());
+        Feed(batch, _data.Keys.Where(eval.Session.InputMetadata.ContainsKey));
+        eval.Session.RunWithBinding(_run, eval.Binding);
+        return (OrtValues.ReadFloat(eval.Loss), eval.Prediction.GetTensorDataAsSpan<float>().ToArray());
     }
 
     /// <summary>The session's parameters, optimizer state and step as an ORT-format checkpoint.</summary>
@@ -217,10 +212,44 @@ public sealed class PortableTrainingSession : ITrainStepRunner
 
     public void Dispose()
     {
-        foreach (var d in new IDisposable[] { _trainBinding, _scratchBinding, _evalBinding, _optimizerBinding, _run, _training, _eval, _optimizer,
-                     _loss, _prediction, _evalLoss, _evalPrediction, _learningRate, _step, _gradScale, _gradNorm })
+        _eval?.Dispose();
+        foreach (var d in new IDisposable[] { _trainBinding, _scratchBinding, _optimizerBinding, _run, _training, _optimizer,
+                     _loss, _prediction, _learningRate, _step, _gradScale, _gradNorm })
             d.Dispose();
         foreach (var map in new[] { _parameters, _gradients, _scratch, _states, _data })
             foreach (var v in map.Values) v.Dispose();
+    }
+
+    /// <summary>
+    /// The eval graph's session and bindings, opened by the first <see cref="Evaluate"/>: the eval graph holds its
+    /// own copy of the frozen weights, which a run that does not evaluate (or has not yet) need not keep resident.
+    /// </summary>
+    private sealed class EvalGraph : IDisposable
+    {
+        public InferenceSession Session { get; }
+        public OrtIoBinding Binding { get; }
+        public OrtValue Loss { get; } = OrtValues.Allocate(1, []);
+        public OrtValue Prediction { get; }
+
+        public EvalGraph(string path, SessionConfig config, ArtifactManifest manifest, Dictionary<string, OrtValue> data, Dictionary<string, OrtValue> parameters)
+        {
+            Session = SessionFactory.Create(path, config);
+            // TokenTune's training prediction holds the selected positions only; the eval graph's holds all of them.
+            Prediction = OrtValues.Allocate(1, Session.OutputMetadata[manifest.PredictionName].Dimensions.Select(d => (long)d).ToArray());
+            Binding = Session.CreateIoBinding();
+            foreach (var (name, value) in data)
+                if (Session.InputMetadata.ContainsKey(name)) Binding.BindInput(name, value);
+            foreach (var (name, value) in parameters) Binding.BindInput(name, value);
+            Binding.BindOutput(manifest.LossName, Loss);
+            Binding.BindOutput(manifest.PredictionName, Prediction);
+        }
+
+        public void Dispose()
+        {
+            Binding.Dispose();
+            Session.Dispose();
+            Loss.Dispose();
+            Prediction.Dispose();
+        }
     }
 }

@@ -186,6 +186,33 @@ public sealed class TokenTuneTests
         Console.WriteLine($"{label}: all tokens selected, loss {tunedLoss} vs {fullLoss}, worst gradient error {worst:G3} of the largest gradient");
     }
 
+    /// <summary>
+    /// The no-grad branch's attention computed in blocks of queries (<see cref="NoGradAttentionBlocks"/>) gives the
+    /// same prediction, loss and gradients as computing it whole, for a random selection.
+    /// </summary>
+    [TestMethod]
+    [DynamicData(nameof(Fixtures))]
+    public void Attention_in_query_blocks_changes_nothing(string fixture)
+    {
+        var c = FixtureCase(fixture);
+        var whole = new TokenTuneOptions { Ratio = 0.5, AttentionBlock = 0 };
+        var blocks = whole with { AttentionBlock = 3 };
+        var selection = RandomSelection(c, whole.SelectedCount(c.Sequence, c.Decoder), 5);
+        var (a, ra) = Train(c, whole, selection);
+        var (b, rb) = Train(c, blocks, selection);
+        int softmaxWhole = a.Model.Graph.Nodes.Count(n => n.OpType == "Softmax");
+        int softmaxBlocks = b.Model.Graph.Nodes.Count(n => n.OpType == "Softmax");
+        Assert.IsGreaterThan(softmaxWhole, softmaxBlocks, $"{fixture}: no attention was split into blocks");
+        Assert.IsLessThanOrEqualTo(1e-6, OrtHarness.MaxAbsDiff(ra[a.PredictionName], rb[b.PredictionName]), $"{fixture}: prediction");
+        Assert.AreEqual(ra[a.LossName].ToArray<float>()[0], rb[b.LossName].ToArray<float>()[0], 1e-6, $"{fixture}: loss");
+        foreach (var (param, grad) in a.GradientNames)
+        {
+            double error = OrtHarness.MaxAbsDiff(ra[grad], rb[b.GradientNames[param]]);
+            Assert.IsLessThanOrEqualTo(1e-6, error, $"{fixture}: '{param}' gradient");
+        }
+        Console.WriteLine($"{fixture}: {softmaxWhole} → {softmaxBlocks} softmax nodes with blocks of 3 queries");
+    }
+
     [TestMethod]
     public void A_random_selection_trains_only_through_the_selected_tokens()
     {
