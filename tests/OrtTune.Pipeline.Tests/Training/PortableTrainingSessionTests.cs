@@ -62,6 +62,39 @@ public sealed class PortableTrainingSessionTests
         Assert.AreEqual(evalLoss, session.TrainStep(_batch), 1e-6f, "eval graph disagrees with the training graph's loss");
     }
 
+    /// <summary>
+    /// The eval graph (a second copy of every frozen weight) opens with the first evaluation: training runs without
+    /// it, and evaluating then opens it. Shown with the eval model moved away and put back.
+    /// </summary>
+    [TestMethod]
+    public void The_eval_graph_opens_on_first_use()
+    {
+        var copy = Path.Combine(Path.GetTempPath(), "orttune-lazy-eval-" + Guid.NewGuid().ToString("N")[..8]);
+        CopyDirectory(_artifacts, copy);
+        try
+        {
+            var evalModel = Path.Combine(copy, OrtTune.Artifacts.Manifest.ArtifactManifest.Load(copy).Files.Eval);
+            File.Move(evalModel, evalModel + ".away");
+            using var session = SessionCheckpoints.Open(copy);
+            session.TrainStep(_batch);
+            session.OptimizerStep(1e-3f);
+            Assert.ThrowsExactly<OnnxRuntimeException>(() => session.Evaluate(_batch));
+            File.Move(evalModel + ".away", evalModel);
+            float evalLoss = session.Evaluate(_batch).loss;
+            Assert.AreEqual(evalLoss, session.TrainStep(_batch), 1e-6f);
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+    }
+
     [TestMethod]
     public void In_place_optimizer_equals_a_run_on_separate_buffers()
     {

@@ -1,0 +1,46 @@
+using OrtTune.Graphs.Losses;
+using OrtTune.Graphs.Onnx;
+using OrtTune.Graphs.Passes;
+using OrtTune.Graphs.Tests.TestSupport;
+using OrtTune.Graphs.Training;
+
+namespace OrtTune.Graphs.Tests.Training;
+
+/// <summary>
+/// The exported fixtures multiply by frozen weights through Transpose(W). ONNX Runtime folds that transpose into a
+/// constant; if the backward pass also read W itself, both layouts would stay resident. Every frozen weight must be
+/// read by one node only, or by several that all read it the same way.
+/// </summary>
+[TestClass]
+public sealed class FrozenWeightTests
+{
+    public static IEnumerable<object[]> Fixtures() => TestPaths.FixtureNames.Select(n => new object[] { n });
+
+    [TestMethod]
+    [DynamicData(nameof(Fixtures))]
+    public void The_backward_pass_reads_a_frozen_weight_in_the_layout_the_forward_does(string fixture)
+    {
+        var dir = Path.Combine(TestPaths.FixtureModels, fixture);
+        var inputs = OrtHarness.FixtureInputs(dir);
+        bool classifier = File.Exists(Path.Combine(dir, "labels.npy"));
+        var ids = inputs["input_ids"];
+        var training = TrainingGraphBuilder.Build(OnnxModelIO.Load(Path.Combine(dir, "model.onnx")), new TrainingGraphOptions
+        {
+            Shapes = new SpecializationOptions { Batch = ids.Dims[0], Sequence = ids.Dims[1] },
+            Loss = new LossOptions(classifier ? LossKind.SequenceClassificationCrossEntropy : LossKind.CausalLMCrossEntropy),
+            // Only the token embeddings train: the backward pass runs through every frozen layer above them.
+            Parameters = new ParameterSelection { Train = ["*embed*", "wte*"] },
+        });
+        var graph = training.Model.Graph;
+        int transposed = 0;
+        foreach (var weight in graph.Initializers.Where(v => v.Shape is { Rank: 2 }))
+        {
+            var readers = weight.Uses.Select(u => u.Node).Distinct().ToList();
+            if (!readers.Any(n => n.OpType == "Transpose")) continue;
+            transposed++;
+            Assert.HasCount(1, readers, $"{fixture}: frozen '{weight.Name}' is read through a Transpose and also by " +
+                string.Join(", ", readers.Where(n => n.OpType != "Transpose").Select(n => $"{n.OpType} '{n.Name}'")));
+        }
+        Assert.IsGreaterThan(0, transposed, $"{fixture}: no frozen weight is read through a Transpose, so the test checks nothing");
+    }
+}
