@@ -78,7 +78,7 @@ internal static class BertBaseBenchmark
             ["model_bytes"] = new FileInfo(model).Length,
             ["batch"] = Batch,
             ["sequence"] = Sequence,
-            ["learning_rate"] = LearningRate,
+            ["learning_rate"] = (double)LearningRate,
             ["artifact_build_s"] = build.Elapsed.TotalSeconds,
             ["artifact_build_peak_bytes"] = buildPeak,
             ["machine"] = Machine(),

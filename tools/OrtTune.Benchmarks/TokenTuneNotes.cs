@@ -7,18 +7,22 @@ internal static class TokenTuneNotes
         - Where the memory goes. OrtTune's training graph keeps the unmodified forward over all n tokens as a no-grad
           branch; ONNX Runtime frees each of its tensors after the last forward reader, so only the grad branch's k-row
           activations, the k × n attention probabilities per head and the recombined keys and values of all n tokens
-          (2·n·d per layer, as in the paper's implementation) stay alive for the backward pass.
-        - A part that does not shrink with p: extrapolating activation vs k to k = 0 leaves about 90 MB for BERT (full FT
-          and LoRA alike) and about 45 MB for Llama. Part of it is by design: the recombined keys and values of all n
-          tokens that the selected queries read (2·n·d·4 bytes per layer, 38 MB over 12 layers), which the paper's
-          implementation keeps as well; the rest was not broken down further (candidates: the no-grad branch's full
-          n × n attention of the layer being computed, alive at the forward's peak whatever k is). At batch 1 this intercept is 18 % of BERT's full-FT activations, which is what
-          keeps BERT's p = 0.25 ratio above 0.35×; its share falls as batch or sequence grows.
-        - Total peak vs resident state: at batch 1 and sequence 512 the resident state before the step (frozen weights
-          held by the training and eval sessions, ONNX Runtime's pre-packed weight copies, gradients and AdamW state)
-          is several times the activations of a 110–135 M-parameter model, so LoRA + TokenTune's total-peak ratio stays
-          near 1 there. The paper's QLoRA figure (21 % vs 37 % of full fine-tuning) is for Llama-2-7B at sequence 2048,
-          where activations dominate; the batch-4 Llama rows move towards that regime.
+          (2·n·d per layer, as in the paper's implementation) stay alive for the backward pass. The no-grad branch
+          computes each attention in blocks of 128 queries, so its n × n scores are never all alive at once (BERT-base,
+          p = 0.25: 201 MB of activation before that, 183 MB with it; blocks of 64 gave 182 MB).
+        - A part that does not shrink with p: a line through BERT's full-FT points meets k = 0 at about 75 MB. Half of it
+          is by design: the recombined keys and values of all n tokens that the selected queries read (2·n·d·4 bytes per
+          layer, 38 MB over 12 layers), which the paper's implementation keeps as well; the rest is the transient tensors
+          of the layer being computed when the forward pass ends. At batch 1 this intercept is 14 % of BERT's full-FT
+          activations, which is why BERT's p = 0.25 ratio sits right at the 0.35× target.
+        - Total peak vs resident state: the training graph runs without ONNX Runtime's pre-packed weight copies (a
+          frozen weight that the forward and the backward pass multiply by was packed once per product) and the eval
+          graph opens at the first evaluation, so the resident state before a LoRA step is one copy of the frozen
+          weights plus the adapters, gradients and AdamW state (BERT-base LoRA: 1311 MB before these changes, 532 MB
+          now). At batch 1 and sequence 512 that is still more than the activations of a 110–135 M-parameter model, so
+          LoRA + TokenTune's total-peak ratio stays far from the paper's; the paper's QLoRA figure (21 % vs 37 % of full
+          fine-tuning) is for Llama-2-7B at sequence 2048, where activations dominate. The batch-4 and batch-8 rows
+          move towards that regime: the ratio falls from 0.77× (BERT) and 0.63× (Llama) at batch 1 to 0.52× and 0.47×.
         - Step time: the forward costs the same as without TokenTune (plus the k selected rows computed a second time
           in the grad branch); the backward's dense products scale with k/n; AdamW's update over all parameters does not
           change with p. p = 1 is slower than the base: the same work twice plus the recombination products.

@@ -70,11 +70,10 @@ internal static class TokenTuneReport
         sb.AppendLine("  (LoRA rows: the total-peak ratio is against LoRA alone).");
         var first = rows.FirstOrDefault();
         if (first is not null)
-            sb.AppendLine($"- Sequence {first.Sequence}, batch {first.Batch} (rows marked \"batch 4\": the same Llama model with 4 sequences, where activations " +
-                          "outweigh the resident weights as they do in the paper's setting): a small batch keeps the run within the shared machine's time.");
-        sb.AppendLine($"- Machine: {m["cpu"]}, {m["logical_cpus"]} logical CPUs, {m["memory"]}, {m["os"]}, {m["dotnet"]}. **The machine was shared with");
-        sb.AppendLine($"  four other engineers' builds and tests** (load average at the end: {result["load_average"]}), so absolute times are noisy;");
-        sb.AppendLine("  memory is not affected by the sharing, time ratios somewhat.");
+            sb.AppendLine($"- Sequence {first.Sequence}, batch {first.Batch} (rows marked with a batch: the same models with 4 or 8 sequences, where activations " +
+                          "outweigh the resident weights as they do in the paper's setting): a small batch keeps the run within the machine's time.");
+        sb.AppendLine($"- Machine: {m["cpu"]}, {m["logical_cpus"]} logical CPUs, {m["memory"]}, {m["os"]}, {m["dotnet"]}; load average at the end:");
+        sb.AppendLine($"  {result["load_average"]}. Other work on a shared machine makes times noisy; memory is not affected by it.");
         sb.AppendLine($"- Run {result["date_utc"]}: `{result["command"]}`; raw numbers in `tokentune.json`.");
         sb.AppendLine();
         sb.AppendLine("![activation memory and step time vs p](tokentune.png)");

@@ -154,6 +154,36 @@ public sealed class TokenTuneTests
     public void Stories260K_with_every_token_selected_the_gradients_equal_full_backprop() =>
         AssertAllTokensExact(Stories260K(), "stories260K");
 
+    /// <summary>
+    /// A causal model whose selection is a prefix: the selected tokens attend only to selected tokens, so TokenTune's
+    /// surrogate is the model itself, and the loss and gradients must equal full backprop on the loss of those
+    /// positions. Covers partial selections through grouped-query attention, RoPE and the recombined keys and values.
+    /// </summary>
+    [TestMethod]
+    [DataRow("llama")]
+    [DataRow("stories260K")]
+    public void A_prefix_selection_trains_like_backprop_on_the_prefix(string model)
+    {
+        var c = model == "stories260K" ? Stories260K() : FixtureCase(model);
+        int k = (int)c.Sequence / 2;
+        var ids = c.Inputs["input_ids"].ToArray<long>();
+        // Loss terms at positions 0 … k−1: their targets are the tokens at 1 … k.
+        var labels = ids.Select((id, i) => i % c.Sequence <= k ? id : -100L).ToArray();
+        var prefix = c with { Labels = Tensor.FromArray(labels, c.Batch, c.Sequence) };
+        var indices = Enumerable.Range(0, (int)(c.Batch * k)).Select(i => (long)(i % k)).ToArray();
+        var selection = (Tensor.FromArray(indices, c.Batch, k), Tensor.FromArray(Enumerable.Repeat(1L, indices.Length).ToArray(), c.Batch, k));
+        var (full, fullResults) = Train(prefix, null, null);
+        var (tuned, tunedResults) = Train(prefix, new TokenTuneOptions { Count = k - 2 }, selection);
+        float fullLoss = fullResults[full.LossName].ToArray<float>()[0];
+        Assert.AreEqual(fullLoss, tunedResults[tuned.LossName].ToArray<float>()[0], 1e-5 * Math.Max(1, Math.Abs(fullLoss)), $"{model}: loss");
+        double largest = full.GradientNames.Values.Max(g => fullResults[g].ToArray<float>().Max(Math.Abs));
+        foreach (var (param, grad) in full.GradientNames)
+        {
+            double error = OrtHarness.MaxAbsDiff(fullResults[grad], tunedResults[tuned.GradientNames[param]]);
+            Assert.IsLessThanOrEqualTo(1e-5, error / largest, $"{model}: '{param}' max error {error:G3} (largest gradient {largest:G3})");
+        }
+    }
+
     [TestMethod]
     public void With_LoRA_and_every_token_selected_the_gradients_equal_LoRA_backprop()
     {
