@@ -9,8 +9,8 @@ internal static class TokenTuneNotes
           activations, the k × n attention probabilities per head and the recombined keys and values of all n tokens
           (2·n·d per layer, as in the paper's implementation) stay alive for the backward pass. The no-grad branch
           computes each attention in blocks of 128 queries, so its n × n scores are never all alive at once (BERT-base,
-          p = 0.25: 201 MB of activation before that, 183 MB with it; blocks of 64 gave 182 MB).
-        - A part that does not shrink with p: a line through BERT's full-FT points meets k = 0 at about 75 MB. Half of it
+          p = 0.25: 201 MB of activation before that, 177 MB with it; blocks of 64 gave no further gain).
+        - A part that does not shrink with p: a line through BERT's full-FT points meets k = 0 at about 73 MB. Half of it
           is by design: the recombined keys and values of all n tokens that the selected queries read (2·n·d·4 bytes per
           layer, 38 MB over 12 layers), which the paper's implementation keeps as well; the rest is the transient tensors
           of the layer being computed when the forward pass ends. At batch 1 this intercept is 14 % of BERT's full-FT
@@ -22,7 +22,8 @@ internal static class TokenTuneNotes
           now). At batch 1 and sequence 512 that is still more than the activations of a 110–135 M-parameter model, so
           LoRA + TokenTune's total-peak ratio stays far from the paper's; the paper's QLoRA figure (21 % vs 37 % of full
           fine-tuning) is for Llama-2-7B at sequence 2048, where activations dominate. The batch-4 and batch-8 rows
-          move towards that regime: the ratio falls from 0.77× (BERT) and 0.63× (Llama) at batch 1 to 0.52× and 0.47×.
+          move towards that regime: the ratio falls from 0.77× (BERT) and 0.64× (Llama) at batch 1 to 0.59× and 0.47× at
+          batch 4 and 0.53× for BERT at batch 8.
         - Step time: the forward costs the same as without TokenTune (plus the k selected rows computed a second time
           in the grad branch); the backward's dense products scale with k/n; AdamW's update over all parameters does not
           change with p. p = 1 is slower than the base: the same work twice plus the recombination products.
