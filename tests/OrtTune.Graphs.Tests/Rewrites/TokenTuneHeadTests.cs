@@ -1,7 +1,5 @@
 using OrtTune.Graphs.IR;
 using OrtTune.Graphs.Losses;
-using OrtTune.Graphs.Onnx;
-using OrtTune.Graphs.Passes;
 using OrtTune.Graphs.Rewrites;
 using OrtTune.Graphs.Tests.TestSupport;
 using OrtTune.Graphs.Training;
@@ -21,28 +19,13 @@ public sealed class TokenTuneHeadTests
     {
         Kind = LossKind.SequenceClassificationCrossEntropy,
         Labels = Tensor.FromArray(new long[] { 1, 0 }, 2),
+        Head = new ClassificationHeadOptions { Classes = 2, Pooling = HeadPooling.Mean },
     };
 
+    /// <summary>TokenTuneTests.Train on the classifier, with <paramref name="mask"/> as the head's attention mask.</summary>
     private static (TrainingGraph Graph, Dictionary<string, Tensor> Results) Train(TokenTuneOptions? tokenTune,
-        (Tensor Indices, Tensor Mask)? selection, Tensor mask)
-    {
-        var c = Classifier;
-        var training = TrainingGraphBuilder.Build(OnnxModelIO.Load(c.Path), new TrainingGraphOptions
-        {
-            Shapes = new SpecializationOptions { Batch = c.Batch, Sequence = c.Sequence },
-            Loss = new LossOptions(c.Kind),
-            Head = new ClassificationHeadOptions { Classes = 2, Pooling = HeadPooling.Mean },
-            TokenTune = tokenTune,
-        });
-        var feeds = new Dictionary<string, Tensor>(c.Inputs) { ["labels"] = c.Labels, [ClassificationHead.MaskInput] = mask };
-        if (selection is { } s)
-        {
-            feeds[TokenTuneOptions.DefaultIndicesName] = s.Indices;
-            feeds[TokenTuneOptions.DefaultMaskName] = s.Mask;
-        }
-        foreach (var (name, tensor) in training.InitialParameters) feeds[name] = tensor;
-        return (training, OrtHarness.Run(OnnxModelIO.ToBytes(training.Model), feeds));
-    }
+        (Tensor Indices, Tensor Mask)? selection, Tensor mask) =>
+        TokenTuneTests.Train(Classifier with { Inputs = new(Classifier.Inputs) { [ClassificationHead.MaskInput] = mask } }, tokenTune, selection);
 
     private static Tensor AllReal => Tensor.FromArray(Enumerable.Repeat(1L, (int)(Classifier.Batch * Classifier.Sequence)).ToArray(),
         Classifier.Batch, Classifier.Sequence);

@@ -20,7 +20,8 @@ public sealed class TokenTuneTests
     public static IEnumerable<object[]> Fixtures() => TestPaths.FixtureNames.Select(n => new object[] { n });
 
     /// <summary>A model, its reference inputs and labels, and how it trains.</summary>
-    internal sealed record Case(string Path, Dictionary<string, Tensor> Inputs, Tensor Labels, LossKind Kind, ParameterSelection Parameters)
+    internal sealed record Case(string Path, Dictionary<string, Tensor> Inputs, Tensor Labels, LossKind Kind, ParameterSelection Parameters,
+        ClassificationHeadOptions? Head = null)
     {
         public long Batch => Inputs["input_ids"].Dims[0];
         public long Sequence => Inputs["input_ids"].Dims[1];
@@ -91,6 +92,7 @@ public sealed class TokenTuneTests
             Loss = new LossOptions(c.Kind),
             Parameters = c.Parameters,
             Lora = lora,
+            Head = c.Head,
             TokenTune = tokenTune,
         });
         var feeds = new Dictionary<string, Tensor>(c.Inputs) { ["labels"] = c.Labels };

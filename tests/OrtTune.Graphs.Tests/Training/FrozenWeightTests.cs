@@ -20,14 +20,11 @@ public sealed class FrozenWeightTests
     [DynamicData(nameof(Fixtures))]
     public void The_backward_pass_reads_a_frozen_weight_in_the_layout_the_forward_does(string fixture)
     {
-        var dir = Path.Combine(TestPaths.FixtureModels, fixture);
-        var inputs = OrtHarness.FixtureInputs(dir);
-        bool classifier = File.Exists(Path.Combine(dir, "labels.npy"));
-        var ids = inputs["input_ids"];
-        var training = TrainingGraphBuilder.Build(OnnxModelIO.Load(Path.Combine(dir, "model.onnx")), new TrainingGraphOptions
+        var c = OrtTune.Graphs.Tests.Rewrites.TokenTuneTests.FixtureCase(fixture);
+        var training = TrainingGraphBuilder.Build(OnnxModelIO.Load(c.Path), new TrainingGraphOptions
         {
-            Shapes = new SpecializationOptions { Batch = ids.Dims[0], Sequence = ids.Dims[1] },
-            Loss = new LossOptions(classifier ? LossKind.SequenceClassificationCrossEntropy : LossKind.CausalLMCrossEntropy),
+            Shapes = new SpecializationOptions { Batch = c.Batch, Sequence = c.Sequence },
+            Loss = new LossOptions(c.Kind),
             // Only the token embeddings train: the backward pass runs through every frozen layer above them.
             Parameters = new ParameterSelection { Train = ["*embed*", "wte*"] },
         });
