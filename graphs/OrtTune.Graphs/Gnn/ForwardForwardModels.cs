@@ -1,6 +1,7 @@
 using OrtTune.Graphs.Autodiff;
 using OrtTune.Graphs.IR;
 using Attribute = OrtTune.Graphs.IR.Attribute;
+using OrtTune.Artifacts.Gnn;
 
 namespace OrtTune.Graphs.Gnn;
 
@@ -14,19 +15,13 @@ public static class ForwardForwardModels
     /// <summary>FF threshold θ (the reference's --ff-theta default).</summary>
     public const float Theta = 2f;
 
-    /// <summary>Name of the input holding the training nodes' ids [T] (int64).</summary>
-    public const string TrainNodes = "train_nodes";
-
-    /// <summary>Suffix of the inputs of negative graph k ("features_neg0", "edge_source_neg0", ...).</summary>
-    public static string Negative(string name, int k) => $"{name}_neg{k}";
-
     /// <summary>
     /// Training form of layer <paramref name="layer"/>: the positive graph and <paramref name="negatives"/> negative
     /// graphs through the same layer (shared parameters; the first layer's graphs share one feature input), the
     /// goodness logits of the <paramref name="trainNodes"/> training nodes as one vector [2·K·T]: the positive ones
     /// K times, then each negative graph's, so the mean BCE weighs positives and negatives as the reference's
     /// loss_pos + mean_k loss_neg_k (up to a factor ½, which Adam does not see). Target input: K·T ones, K·T zeros.
-    /// Inference form: one graph in, <see cref="GnnNames.Hidden"/> [N + C, hidden] and <see cref="GnnNames.Goodness"/>
+    /// Inference form: one graph in, <see cref="GnnTensorNames.Hidden"/> [N + C, hidden] and <see cref="GnnTensorNames.Goodness"/>
     /// (mean h² − θ per real node) out.
     /// </summary>
     public static Model VirtualNodesLayer(GnnGraphSpec spec, int layer, int negatives, long trainNodes, bool inference)
@@ -40,14 +35,14 @@ public static class ForwardForwardModels
         {
             if (layer == 0)
                 return g == 0 ? NodeFeatures.Stack(GnnModels.FirstLayerInput(model, spec), NodeFeatures.Dense(graph.AddInitializer(GnnModels.ClassFeatures, classFeatures))) : null!;
-            var name = g == 0 ? GnnNames.Features : Negative(GnnNames.Features, g - 1);
+            var name = g == 0 ? GnnTensorNames.Features : GnnTensorNames.Negative(GnnTensorNames.Features, g - 1);
             return NodeFeatures.Dense(graph.AddInput(name, new TensorType(DataType.Float, new Shape([all, spec.Hidden]))));
         }
         EdgeList Edges(int g)
         {
             var type = new TensorType(DataType.Int64, new Shape([spec.Edges]));
-            string Name(string s) => g == 0 ? s : Negative(s, g - 1);
-            return new EdgeList(ops, graph.AddInput(Name(GnnNames.EdgeSource), type), graph.AddInput(Name(GnnNames.EdgeTarget), type), all);
+            string Name(string s) => g == 0 ? s : GnnTensorNames.Negative(s, g - 1);
+            return new EdgeList(ops, graph.AddInput(Name(GnnTensorNames.EdgeSource), type), graph.AddInput(Name(GnnTensorNames.EdgeTarget), type), all);
         }
         Value Layer(NodeFeatures x, EdgeList e) => ops.Op("Relu", GnnLayer.Conv(spec.Conv, e, x, spec.Hidden, $"layer{layer}.", init));
 
@@ -57,10 +52,10 @@ public static class ForwardForwardModels
         {
             var real = ops.Op("Slice", h, ops.Ints(0), ops.Ints(n), ops.Ints(0));
             var goodness = ops.Op("Sub", ops.ReduceMean(ops.Op("Mul", real, real), [1], keepDims: false), ops.Scalar(Theta, DataType.Float));
-            return GnnModels.Finish(model, [(h, GnnNames.Hidden), (goodness, GnnNames.Goodness)]);
+            return GnnModels.Finish(model, [(h, GnnTensorNames.Hidden), (goodness, GnnTensorNames.Goodness)]);
         }
 
-        var train = graph.AddInput(TrainNodes, new TensorType(DataType.Int64, new Shape([trainNodes])));
+        var train = graph.AddInput(GnnTensorNames.TrainNodes, new TensorType(DataType.Int64, new Shape([trainNodes])));
         Value Logits(Value hidden)
         {
             var rows = ops.Op("Gather", [hidden, train], Attribute.Of("axis", 0L));
@@ -70,6 +65,6 @@ public static class ForwardForwardModels
         var parts = Enumerable.Repeat(positive, negatives).ToList();
         for (int k = 0; k < negatives; k++)
             parts.Add(Logits(Layer(layer == 0 ? first : Input(k + 1).L2NormalizeRows(ops), Edges(k + 1))));
-        return GnnModels.Finish(model, [(ops.Op("Concat", [.. parts], Attribute.Of("axis", 0L)), GnnNames.Logits)]);
+        return GnnModels.Finish(model, [(ops.Op("Concat", [.. parts], Attribute.Of("axis", 0L)), GnnTensorNames.Logits)]);
     }
 }

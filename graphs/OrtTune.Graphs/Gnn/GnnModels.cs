@@ -3,6 +3,7 @@ using OrtTune.Graphs.Autodiff;
 using OrtTune.Graphs.IR;
 using OrtTune.Graphs.Training;
 using Attribute = OrtTune.Graphs.IR.Attribute;
+using OrtTune.Artifacts.Gnn;
 
 namespace OrtTune.Graphs.Gnn;
 
@@ -21,11 +22,11 @@ public static class GnnModels
     /// One Single-Forward layer: L2-normalise rows → conv → ReLU over the graph augmented with one virtual node per
     /// class (nodes N..N+C−1). Logits = real-node outputs · class-node outputsᵀ [N, C]. The first layer appends the
     /// frozen random class-node features itself ([N, F] input); later layers take all N + C rows of the layer below.
-    /// Inference outputs: <see cref="GnnNames.Hidden"/> [N + C, hidden] and <see cref="GnnNames.Probabilities"/> (softmax of the logits).
+    /// Inference outputs: <see cref="GnnTensorNames.Hidden"/> [N + C, hidden] and <see cref="GnnTensorNames.Probabilities"/> (softmax of the logits).
     /// </summary>
     /// <param name="layersAbove">
     /// SF with top-down signals to the loss (Top-to-Loss): the number of layers above this one. When positive, an input
-    /// <see cref="GnnNames.TopDown"/> [N + C, hidden] carries the sum of their (L2-normalised, previous-step) outputs,
+    /// <see cref="GnnTensorNames.TopDown"/> [N + C, hidden] carries the sum of their (L2-normalised, previous-step) outputs,
     /// and the logits score the mean of this layer's output and those. Default 0: plain SF.
     /// </param>
     public static Model SingleForwardLayer(GnnGraphSpec spec, int layer, bool inference, int layersAbove = 0)
@@ -37,17 +38,17 @@ public static class GnnModels
         var classFeatures = new GnnInit(spec.Seed).Normal(c, spec.Features);
         var x = layer == 0
             ? NodeFeatures.Stack(FirstLayerInput(model, spec), NodeFeatures.Dense(model.Graph.AddInitializer(ClassFeatures, classFeatures)))
-            : NodeFeatures.Dense(model.Graph.AddInput(GnnNames.Features, new TensorType(DataType.Float, new Shape([all, spec.Hidden]))));
+            : NodeFeatures.Dense(model.Graph.AddInput(GnnTensorNames.Features, new TensorType(DataType.Float, new Shape([all, spec.Hidden]))));
         var edges = Edges(model, ops, spec, all);
         var h = ops.Op("Relu", GnnLayer.Conv(spec.Conv, edges, x.L2NormalizeRows(ops), spec.Hidden, $"layer{layer}.", init));
         var embedding = h;
         if (layersAbove > 0)
         {
-            var above = model.Graph.AddInput(GnnNames.TopDown, new TensorType(DataType.Float, new Shape([all, spec.Hidden])));
+            var above = model.Graph.AddInput(GnnTensorNames.TopDown, new TensorType(DataType.Float, new Shape([all, spec.Hidden])));
             embedding = ops.Op("Div", ops.Op("Add", h, above), ops.Scalar(1 + layersAbove, DataType.Float));
         }
         var logits = ClassNodeLogits(ops, embedding, n, c);
-        return Finish(model, inference ? [(h, GnnNames.Hidden), (ops.Op("Softmax", [logits], Attribute.Of("axis", 1L)), GnnNames.Probabilities)] : [(logits, GnnNames.Logits)]);
+        return Finish(model, inference ? [(h, GnnTensorNames.Hidden), (ops.Op("Softmax", [logits], Attribute.Of("axis", 1L)), GnnTensorNames.Probabilities)] : [(logits, GnnTensorNames.Logits)]);
     }
 
     /// <summary>
@@ -69,8 +70,8 @@ public static class GnnModels
             if (!last) x = ops.Op("Relu", x);
         }
         return Finish(model, inference
-            ? [(x, GnnNames.Logits), (ops.Op("Softmax", [x], Attribute.Of("axis", 1L)), GnnNames.Probabilities)]
-            : [(x, GnnNames.Logits)]);
+            ? [(x, GnnTensorNames.Logits), (ops.Op("Softmax", [x], Attribute.Of("axis", 1L)), GnnTensorNames.Probabilities)]
+            : [(x, GnnTensorNames.Logits)]);
     }
 
     /// <summary>Scores of the real nodes against the class nodes: h[:N] · h[N:]ᵀ (temperature 1).</summary>
@@ -86,10 +87,10 @@ public static class GnnModels
     {
         var graph = model.Graph;
         if (spec.FeatureNonZeros <= 0)
-            return NodeFeatures.Dense(graph.AddInput(GnnNames.Features, new TensorType(DataType.Float, new Shape([spec.Nodes, spec.Features]))));
+            return NodeFeatures.Dense(graph.AddInput(GnnTensorNames.Features, new TensorType(DataType.Float, new Shape([spec.Nodes, spec.Features]))));
         var index = new TensorType(DataType.Int64, new Shape([spec.FeatureNonZeros]));
-        return NodeFeatures.Sparse(graph.AddInput(GnnNames.FeatureRow, index), graph.AddInput(GnnNames.FeatureColumn, index),
-            graph.AddInput(GnnNames.FeatureValue, new TensorType(DataType.Float, new Shape([spec.FeatureNonZeros]))), spec.Nodes, spec.Features);
+        return NodeFeatures.Sparse(graph.AddInput(GnnTensorNames.FeatureRow, index), graph.AddInput(GnnTensorNames.FeatureColumn, index),
+            graph.AddInput(GnnTensorNames.FeatureValue, new TensorType(DataType.Float, new Shape([spec.FeatureNonZeros]))), spec.Nodes, spec.Features);
     }
 
     internal static (Model, OpBuilder) NewModel(string name)
@@ -102,7 +103,7 @@ public static class GnnModels
     internal static EdgeList Edges(Model model, OpBuilder ops, GnnGraphSpec spec, long nodeCount)
     {
         var type = new TensorType(DataType.Int64, new Shape([spec.Edges]));
-        return new EdgeList(ops, model.Graph.AddInput(GnnNames.EdgeSource, type), model.Graph.AddInput(GnnNames.EdgeTarget, type), nodeCount);
+        return new EdgeList(ops, model.Graph.AddInput(GnnTensorNames.EdgeSource, type), model.Graph.AddInput(GnnTensorNames.EdgeTarget, type), nodeCount);
     }
 
     /// <summary>Names the outputs; in inference form lifts the trained parameters (not frozen constants) to inputs.</summary>
@@ -114,7 +115,7 @@ public static class GnnModels
             graph.RenameValue(value, name);
             graph.Outputs.Add(value);
         }
-        if (outputs.Any(o => o.Name is GnnNames.Hidden or GnnNames.Probabilities or GnnNames.Goodness))
+        if (outputs.Any(o => o.Name is GnnTensorNames.Hidden or GnnTensorNames.Probabilities or GnnTensorNames.Goodness))
             ParameterInputs.Lift(graph, graph.Initializers.Where(v => GradientPath.IsParameter(v) && v.Name != ClassFeatures).ToList());
         return model;
     }

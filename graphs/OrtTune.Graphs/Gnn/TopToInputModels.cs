@@ -1,6 +1,7 @@
 using OrtTune.Graphs.Autodiff;
 using OrtTune.Graphs.IR;
 using Attribute = OrtTune.Graphs.IR.Attribute;
+using OrtTune.Artifacts.Gnn;
 
 namespace OrtTune.Graphs.Gnn;
 
@@ -11,7 +12,7 @@ namespace OrtTune.Graphs.Gnn;
 /// </summary>
 public static class TopToInputModels
 {
-    /// <param name="aboveWidth">Width of the <see cref="GnnNames.TopDown"/> input: the hidden size, or the class count for the top layer.</param>
+    /// <param name="aboveWidth">Width of the <see cref="GnnTensorNames.TopDown"/> input: the hidden size, or the class count for the top layer.</param>
     public static Model Layer(GnnGraphSpec spec, int layer, long aboveWidth, bool inference)
     {
         long n = spec.Nodes, c = spec.Classes, all = n + c;
@@ -20,14 +21,14 @@ public static class TopToInputModels
         var classFeatures = new GnnInit(spec.Seed).Normal(c, spec.Features);
         var below = layer == 0
             ? NodeFeatures.Stack(GnnModels.FirstLayerInput(model, spec), NodeFeatures.Dense(model.Graph.AddInitializer(GnnModels.ClassFeatures, classFeatures)))
-            : NodeFeatures.Dense(model.Graph.AddInput(GnnNames.Features, new TensorType(DataType.Float, new Shape([all, spec.Hidden]))));
-        var above = NodeFeatures.Dense(model.Graph.AddInput(GnnNames.TopDown, new TensorType(DataType.Float, new Shape([all, aboveWidth]))));
+            : NodeFeatures.Dense(model.Graph.AddInput(GnnTensorNames.Features, new TensorType(DataType.Float, new Shape([all, spec.Hidden]))));
+        var above = NodeFeatures.Dense(model.Graph.AddInput(GnnTensorNames.TopDown, new TensorType(DataType.Float, new Shape([all, aboveWidth]))));
         var edges = GnnModels.Edges(model, ops, spec, all);
         var x = NodeFeatures.Beside(below.L2NormalizeRows(ops), above.L2NormalizeRows(ops));
         var h = ops.Op("Relu", GnnLayer.Conv(spec.Conv, edges, x, spec.Hidden, $"layer{layer}.", init));
         var logits = GnnModels.ClassNodeLogits(ops, h, n, c);
         return GnnModels.Finish(model, inference
-            ? [(h, GnnNames.Hidden), (ops.Op("Softmax", [logits], Attribute.Of("axis", 1L)), GnnNames.Probabilities)]
-            : [(logits, GnnNames.Logits)]);
+            ? [(h, GnnTensorNames.Hidden), (ops.Op("Softmax", [logits], Attribute.Of("axis", 1L)), GnnTensorNames.Probabilities)]
+            : [(logits, GnnTensorNames.Logits)]);
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using OrtTune.Artifacts.Checkpoints;
 using OrtTune.Pipeline.Runtime;
+using OrtTune.Artifacts.Gnn;
 
 namespace OrtTune.Pipeline.Graphs;
 
@@ -18,7 +19,7 @@ public sealed class GnnInference : IDisposable
     public GnnInference(string artifactsDirectory, SessionConfig? config = null, string? file = null) =>
         _session = SessionFactory.Create(Path.Combine(artifactsDirectory, file ?? GnnTensorNames.InferenceFile), config);
 
-    /// <summary>The inference graph built for <paramref name="edges"/> edges (OrtTune.Graphs.Gnn.GnnArtifacts.InferenceFileFor).</summary>
+    /// <summary>The inference graph built for <paramref name="edges"/> edges (OrtTune.Graphs.Gnn.GnnTensorNames.InferenceFileFor).</summary>
     public static string FileFor(long edges) => $"inference_{edges}edges.onnx";
 
     public IReadOnlyList<string> OutputNames => _session.OutputMetadata.Keys.ToList();

@@ -1,4 +1,5 @@
 using OrtTune.Artifacts.Checkpoints;
+using OrtTune.Artifacts.Gnn;
 
 namespace OrtTune.Pipeline.Graphs;
 

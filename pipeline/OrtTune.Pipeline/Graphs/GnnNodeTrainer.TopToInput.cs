@@ -2,6 +2,7 @@ using System.Diagnostics;
 using OrtTune.Artifacts.Checkpoints;
 using OrtTune.Pipeline.Diagnostics;
 using OrtTune.Pipeline.Training;
+using OrtTune.Artifacts.Gnn;
 
 namespace OrtTune.Pipeline.Graphs;
 

@@ -4,6 +4,7 @@ using OrtTune.Pipeline.Diagnostics;
 using OrtTune.Pipeline.Numerics;
 using OrtTune.Pipeline.Runtime;
 using OrtTune.Pipeline.Training;
+using OrtTune.Artifacts.Gnn;
 
 namespace OrtTune.Pipeline.Graphs;
 

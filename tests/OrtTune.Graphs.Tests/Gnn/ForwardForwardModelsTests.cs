@@ -3,6 +3,7 @@ using OrtTune.Graphs.IR;
 using OrtTune.Graphs.Onnx;
 using OrtTune.Graphs.Tests.TestSupport;
 using static OrtTune.Graphs.Tests.Gnn.GnnReference;
+using OrtTune.Artifacts.Gnn;
 
 namespace OrtTune.Graphs.Tests.Gnn;
 
@@ -22,14 +23,14 @@ public sealed class ForwardForwardModelsTests
         var x = new float[] { 1, 0, 2, 0, 1, 1, 3, 1, 0, 0, 0, 1 };
         var inputs = new Dictionary<string, Tensor>
         {
-            [GnnNames.Features] = Tensor.FromArray(x, n, f),
-            [GnnNames.EdgeSource] = Tensor.FromArray(posSource, posSource.Length),
-            [GnnNames.EdgeTarget] = Tensor.FromArray(posTarget, posTarget.Length),
-            [ForwardForwardModels.Negative(GnnNames.EdgeSource, 0)] = Tensor.FromArray(negSource, negSource.Length),
-            [ForwardForwardModels.Negative(GnnNames.EdgeTarget, 0)] = Tensor.FromArray(negTarget, negTarget.Length),
-            [ForwardForwardModels.TrainNodes] = Tensor.FromArray(new long[] { 0, 3 }, 2),
+            [GnnTensorNames.Features] = Tensor.FromArray(x, n, f),
+            [GnnTensorNames.EdgeSource] = Tensor.FromArray(posSource, posSource.Length),
+            [GnnTensorNames.EdgeTarget] = Tensor.FromArray(posTarget, posTarget.Length),
+            [GnnTensorNames.Negative(GnnTensorNames.EdgeSource, 0)] = Tensor.FromArray(negSource, negSource.Length),
+            [GnnTensorNames.Negative(GnnTensorNames.EdgeTarget, 0)] = Tensor.FromArray(negTarget, negTarget.Length),
+            [GnnTensorNames.TrainNodes] = Tensor.FromArray(new long[] { 0, 3 }, 2),
         };
-        var logits = OrtHarness.Run(OnnxModelIO.ToBytes(model), inputs)[GnnNames.Logits].ToArray<float>();
+        var logits = OrtHarness.Run(OnnxModelIO.ToBytes(model), inputs)[GnnTensorNames.Logits].ToArray<float>();
 
         float[] P(string name) => model.Graph.FindInitializer(name)!.Initializer!.ToArray<float>();
         var xa = L2NormalizeRows(Matrix([.. x, .. P(GnnModels.ClassFeatures)], n + classes, f));

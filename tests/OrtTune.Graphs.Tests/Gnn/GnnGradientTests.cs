@@ -1,6 +1,7 @@
 using OrtTune.Graphs.Gnn;
 using OrtTune.Graphs.IR;
 using OrtTune.Graphs.Tests.TestSupport;
+using OrtTune.Artifacts.Gnn;
 
 namespace OrtTune.Graphs.Tests.Gnn;
 
@@ -28,10 +29,10 @@ public sealed class GnnGradientTests
         var random = new Random(4);
         var inputs = new Dictionary<string, Tensor>
         {
-            [GnnNames.Features] = Tensor.FromArray(Enumerable.Range(0, n * f).Select(_ => (float)random.NextDouble()).ToArray(), n, f),
-            [GnnNames.EdgeSource] = Tensor.FromArray(source, source.Length),
-            [GnnNames.EdgeTarget] = Tensor.FromArray(target, target.Length),
-            [GnnNames.Labels] = Tensor.FromArray(new long[] { 0, 2, -100, 1, 2 }, n),
+            [GnnTensorNames.Features] = Tensor.FromArray(Enumerable.Range(0, n * f).Select(_ => (float)random.NextDouble()).ToArray(), n, f),
+            [GnnTensorNames.EdgeSource] = Tensor.FromArray(source, source.Length),
+            [GnnTensorNames.EdgeTarget] = Tensor.FromArray(target, target.Length),
+            [GnnTensorNames.Labels] = Tensor.FromArray(new long[] { 0, 2, -100, 1, 2 }, n),
         };
         foreach (var p in manifest.Trainable) inputs[p.Name] = forward.Graph.FindInitializer(p.Name)!.Initializer!;
         var analytic = OrtHarness.Run(Path.Combine(dir, manifest.Files.Training), inputs);

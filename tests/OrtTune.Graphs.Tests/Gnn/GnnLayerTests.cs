@@ -3,6 +3,7 @@ using OrtTune.Graphs.IR;
 using OrtTune.Graphs.Onnx;
 using OrtTune.Graphs.Tests.TestSupport;
 using static OrtTune.Graphs.Tests.Gnn.GnnReference;
+using OrtTune.Artifacts.Gnn;
 
 namespace OrtTune.Graphs.Tests.Gnn;
 
@@ -29,9 +30,9 @@ public sealed class GnnLayerTests
 
     private static Dictionary<string, Tensor> GraphInputs(float[] x, long rows, long[] source, long[] target) => new()
     {
-        [GnnNames.Features] = Tensor.FromArray(x, rows, x.Length / rows),
-        [GnnNames.EdgeSource] = Tensor.FromArray(source, source.Length),
-        [GnnNames.EdgeTarget] = Tensor.FromArray(target, target.Length),
+        [GnnTensorNames.Features] = Tensor.FromArray(x, rows, x.Length / rows),
+        [GnnTensorNames.EdgeSource] = Tensor.FromArray(source, source.Length),
+        [GnnTensorNames.EdgeTarget] = Tensor.FromArray(target, target.Length),
     };
 
     private static void AssertClose(double[,] expected, float[] actual, double tolerance = 1e-4)
@@ -52,7 +53,7 @@ public sealed class GnnLayerTests
         var spec = new GnnGraphSpec { Nodes = N, Classes = classes, Features = F, Edges = Source.Length, Conv = conv, Seed = 3 };
         var model = GnnModels.Backprop(spec, 1, inference: false);
         var x = Features();
-        var logits = Run(model, GraphInputs(x, N, Source, Target))[GnnNames.Logits].ToArray<float>();
+        var logits = Run(model, GraphInputs(x, N, Source, Target))[GnnTensorNames.Logits].ToArray<float>();
 
         var a = Adjacency(N, Source, Target);
         var xm = Matrix(x, N, F);
@@ -95,7 +96,7 @@ public sealed class GnnLayerTests
             ? Gcn(a, xn, Matrix(Param(training, "layer0.weight"), F, hidden), Param(training, "layer0.bias"))
             : Gat(a, xn, Matrix(Param(training, "layer0.weight"), F, hidden), Param(training, "layer0.att_src"), Param(training, "layer0.att_dst"),
                 Param(training, "layer0.bias"), 4, concat: true));
-        AssertClose(h, outputs[GnnNames.Hidden].ToArray<float>());
+        AssertClose(h, outputs[GnnTensorNames.Hidden].ToArray<float>());
 
         var probabilities = new double[N, classes];
         for (int i = 0; i < N; i++)
@@ -104,7 +105,7 @@ public sealed class GnnLayerTests
             double max = logits.Max(), z = logits.Sum(l => Math.Exp(l - max));
             for (int c = 0; c < classes; c++) probabilities[i, c] = Math.Exp(logits[c] - max) / z;
         }
-        AssertClose(probabilities, outputs[GnnNames.Probabilities].ToArray<float>());
+        AssertClose(probabilities, outputs[GnnTensorNames.Probabilities].ToArray<float>());
     }
 
     [TestMethod]
@@ -113,14 +114,14 @@ public sealed class GnnLayerTests
         var x = Features();
         var nz = Enumerable.Range(0, x.Length).Where(i => x[i] != 0).ToArray();
         var spec = new GnnGraphSpec { Nodes = N, Classes = 3, Features = F, Edges = Source.Length, Conv = GnnConv.Sage, Seed = 11 };
-        var dense = Run(GnnModels.Backprop(spec, 2, inference: false), GraphInputs(x, N, Source, Target))[GnnNames.Logits].ToArray<float>();
+        var dense = Run(GnnModels.Backprop(spec, 2, inference: false), GraphInputs(x, N, Source, Target))[GnnTensorNames.Logits].ToArray<float>();
 
         var sparseInputs = GraphInputs(x, N, Source, Target);
-        sparseInputs.Remove(GnnNames.Features);
-        sparseInputs[GnnNames.FeatureRow] = Tensor.FromArray(nz.Select(i => (long)(i / F)).ToArray(), nz.Length);
-        sparseInputs[GnnNames.FeatureColumn] = Tensor.FromArray(nz.Select(i => (long)(i % F)).ToArray(), nz.Length);
-        sparseInputs[GnnNames.FeatureValue] = Tensor.FromArray(nz.Select(i => x[i]).ToArray(), nz.Length);
-        var sparse = Run(GnnModels.Backprop(spec with { FeatureNonZeros = nz.Length }, 2, inference: false), sparseInputs)[GnnNames.Logits].ToArray<float>();
+        sparseInputs.Remove(GnnTensorNames.Features);
+        sparseInputs[GnnTensorNames.FeatureRow] = Tensor.FromArray(nz.Select(i => (long)(i / F)).ToArray(), nz.Length);
+        sparseInputs[GnnTensorNames.FeatureColumn] = Tensor.FromArray(nz.Select(i => (long)(i % F)).ToArray(), nz.Length);
+        sparseInputs[GnnTensorNames.FeatureValue] = Tensor.FromArray(nz.Select(i => x[i]).ToArray(), nz.Length);
+        var sparse = Run(GnnModels.Backprop(spec with { FeatureNonZeros = nz.Length }, 2, inference: false), sparseInputs)[GnnTensorNames.Logits].ToArray<float>();
 
         Assert.AreEqual(dense.Length, sparse.Length);
         for (int i = 0; i < dense.Length; i++) Assert.AreEqual(dense[i], sparse[i], 1e-5, $"logit {i}");
@@ -138,11 +139,11 @@ public sealed class GnnLayerTests
         GnnArtifacts.Write(forward, GnnModels.SingleForwardLayer(spec, 0, inference: true), dir, new GnnTrainingOptions());
 
         var inputs = GraphInputs(Features(), N, source, target);
-        var logits = OrtHarness.Run(OnnxModelIO.ToBytes(forward), inputs)[GnnNames.Logits].ToArray<float>();
+        var logits = OrtHarness.Run(OnnxModelIO.ToBytes(forward), inputs)[GnnTensorNames.Logits].ToArray<float>();
         // The eval graph takes the trainable parameters as inputs; the class-node features stay a constant.
         foreach (var name in new[] { "layer0.weight", "layer0.bias" }) inputs[name] = forward.Graph.FindInitializer(name)!.Initializer!;
         // Nodes 0 and 2 train (classes 0 and 1); the rest carry the ignore label.
-        inputs[GnnNames.Labels] = Tensor.FromArray(new long[] { 0, -100, 1, -100, -100 }, N);
+        inputs[GnnTensorNames.Labels] = Tensor.FromArray(new long[] { 0, -100, 1, -100, -100 }, N);
         var loss = OrtHarness.Run(Path.Combine(dir, "eval_model.onnx"), inputs)["loss"].ToArray<float>()[0];
 
         double Nll(int node, int label)
@@ -152,6 +153,6 @@ public sealed class GnnLayerTests
             return -(row[label] - max - Math.Log(row.Sum(v => Math.Exp(v - max))));
         }
         Assert.AreEqual((Nll(0, 0) + Nll(2, 1)) / 2, loss, 1e-5);
-        Assert.IsTrue(File.Exists(Path.Combine(dir, GnnArtifacts.InferenceFile)));
+        Assert.IsTrue(File.Exists(Path.Combine(dir, GnnTensorNames.InferenceFile)));
     }
 }

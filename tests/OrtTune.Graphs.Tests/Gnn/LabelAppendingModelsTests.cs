@@ -3,6 +3,7 @@ using OrtTune.Graphs.IR;
 using OrtTune.Graphs.Onnx;
 using OrtTune.Graphs.Tests.TestSupport;
 using static OrtTune.Graphs.Tests.Gnn.GnnReference;
+using OrtTune.Artifacts.Gnn;
 
 namespace OrtTune.Graphs.Tests.Gnn;
 
@@ -22,14 +23,14 @@ public sealed class LabelAppendingModelsTests
         var model = LabelAppendingModels.Layer(Spec, 0, trainNodes: 2, inference: false);
         var inputs = new Dictionary<string, Tensor>
         {
-            [GnnNames.Features] = Tensor.FromArray(X, N, F),
-            [GnnNames.EdgeSource] = Tensor.FromArray(Source, Source.Length),
-            [GnnNames.EdgeTarget] = Tensor.FromArray(Target, Target.Length),
-            [GnnNames.AppendedLabels] = Tensor.FromArray(positive, N, Classes),
-            [ForwardForwardModels.Negative(GnnNames.AppendedLabels, 0)] = Tensor.FromArray(negative, N, Classes),
-            [ForwardForwardModels.TrainNodes] = Tensor.FromArray(new long[] { 0, 3 }, 2),
+            [GnnTensorNames.Features] = Tensor.FromArray(X, N, F),
+            [GnnTensorNames.EdgeSource] = Tensor.FromArray(Source, Source.Length),
+            [GnnTensorNames.EdgeTarget] = Tensor.FromArray(Target, Target.Length),
+            [GnnTensorNames.AppendedLabels] = Tensor.FromArray(positive, N, Classes),
+            [GnnTensorNames.Negative(GnnTensorNames.AppendedLabels, 0)] = Tensor.FromArray(negative, N, Classes),
+            [GnnTensorNames.TrainNodes] = Tensor.FromArray(new long[] { 0, 3 }, 2),
         };
-        var logits = OrtHarness.Run(OnnxModelIO.ToBytes(model), inputs)[GnnNames.Logits].ToArray<float>();
+        var logits = OrtHarness.Run(OnnxModelIO.ToBytes(model), inputs)[GnnTensorNames.Logits].ToArray<float>();
 
         float[] P(string name) => model.Graph.FindInitializer(name)!.Initializer!.ToArray<float>();
         double[] Goodness(float[] labels)
@@ -52,16 +53,16 @@ public sealed class LabelAppendingModelsTests
         var hiddenIn = Enumerable.Range(0, N * Hidden).Select(i => (float)Math.Sin(i)).ToArray();
         var inputs = new Dictionary<string, Tensor>
         {
-            [GnnNames.Features] = Tensor.FromArray(hiddenIn, N, Hidden),
-            [GnnNames.EdgeSource] = Tensor.FromArray(Source, Source.Length),
-            [GnnNames.EdgeTarget] = Tensor.FromArray(Target, Target.Length),
+            [GnnTensorNames.Features] = Tensor.FromArray(hiddenIn, N, Hidden),
+            [GnnTensorNames.EdgeSource] = Tensor.FromArray(Source, Source.Length),
+            [GnnTensorNames.EdgeTarget] = Tensor.FromArray(Target, Target.Length),
         };
         var training = LabelAppendingModels.Layer(Spec, 1, trainNodes: 2, inference: false);
         // The inference form takes the parameters as inputs: feed the training form's initial values.
         foreach (var input in model.Graph.Inputs.Where(i => !inputs.ContainsKey(i.Name))) inputs[input.Name] = training.Graph.FindInitializer(input.Name)!.Initializer!;
         var outputs = OrtHarness.Run(OnnxModelIO.ToBytes(model), inputs);
-        var h = outputs[GnnNames.Hidden].ToArray<float>();
-        var goodness = outputs[GnnNames.Goodness].ToArray<float>();
+        var h = outputs[GnnTensorNames.Hidden].ToArray<float>();
+        var goodness = outputs[GnnTensorNames.Goodness].ToArray<float>();
         float[] P(string name) => training.Graph.FindInitializer(name)!.Initializer!.ToArray<float>();
         var expected = Relu(Gcn(Adjacency(N, Source, Target), L2NormalizeRows(Matrix(hiddenIn, N, Hidden)), Matrix(P("layer1.weight"), Hidden, Hidden), P("layer1.bias")));
         Assert.HasCount(N, goodness);

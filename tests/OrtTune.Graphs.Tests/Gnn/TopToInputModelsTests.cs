@@ -3,6 +3,7 @@ using OrtTune.Graphs.IR;
 using OrtTune.Graphs.Onnx;
 using OrtTune.Graphs.Tests.TestSupport;
 using static OrtTune.Graphs.Tests.Gnn.GnnReference;
+using OrtTune.Artifacts.Gnn;
 
 namespace OrtTune.Graphs.Tests.Gnn;
 
@@ -22,12 +23,12 @@ public sealed class TopToInputModelsTests
         var labels = new float[] { 1, 0, .5f, .5f, .5f, .5f, 0, 1, 1, 0, 0, 1 };
         var inputs = new Dictionary<string, Tensor>
         {
-            [GnnNames.Features] = Tensor.FromArray(x, n, f),
-            [GnnNames.TopDown] = Tensor.FromArray(labels, all, classes),
-            [GnnNames.EdgeSource] = Tensor.FromArray(source, source.Length),
-            [GnnNames.EdgeTarget] = Tensor.FromArray(target, target.Length),
+            [GnnTensorNames.Features] = Tensor.FromArray(x, n, f),
+            [GnnTensorNames.TopDown] = Tensor.FromArray(labels, all, classes),
+            [GnnTensorNames.EdgeSource] = Tensor.FromArray(source, source.Length),
+            [GnnTensorNames.EdgeTarget] = Tensor.FromArray(target, target.Length),
         };
-        var logits = OrtHarness.Run(OnnxModelIO.ToBytes(model), inputs)[GnnNames.Logits].ToArray<float>();
+        var logits = OrtHarness.Run(OnnxModelIO.ToBytes(model), inputs)[GnnTensorNames.Logits].ToArray<float>();
 
         float[] P(string name) => model.Graph.FindInitializer(name)!.Initializer!.ToArray<float>();
         var below = L2NormalizeRows(Matrix([.. x, .. P(GnnModels.ClassFeatures)], all, f));
@@ -59,19 +60,19 @@ public sealed class TopToInputModelsTests
         var nonZeros = Enumerable.Range(0, x.Length).Where(i => x[i] != 0).ToArray();
         var common = new Dictionary<string, Tensor>
         {
-            [GnnNames.TopDown] = Tensor.FromArray(above, all, hidden),
-            [GnnNames.EdgeSource] = Tensor.FromArray(source, source.Length),
-            [GnnNames.EdgeTarget] = Tensor.FromArray(target, target.Length),
+            [GnnTensorNames.TopDown] = Tensor.FromArray(above, all, hidden),
+            [GnnTensorNames.EdgeSource] = Tensor.FromArray(source, source.Length),
+            [GnnTensorNames.EdgeTarget] = Tensor.FromArray(target, target.Length),
         };
         var denseLogits = OrtHarness.Run(OnnxModelIO.ToBytes(TopToInputModels.Layer(dense, 0, hidden, false)),
-            new Dictionary<string, Tensor>(common) { [GnnNames.Features] = Tensor.FromArray(x, n, f) })[GnnNames.Logits].ToArray<float>();
+            new Dictionary<string, Tensor>(common) { [GnnTensorNames.Features] = Tensor.FromArray(x, n, f) })[GnnTensorNames.Logits].ToArray<float>();
         var sparseLogits = OrtHarness.Run(OnnxModelIO.ToBytes(TopToInputModels.Layer(dense with { FeatureNonZeros = nonZeros.Length }, 0, hidden, false)),
             new Dictionary<string, Tensor>(common)
             {
-                [GnnNames.FeatureRow] = Tensor.FromArray(nonZeros.Select(i => (long)(i / f)).ToArray(), nonZeros.Length),
-                [GnnNames.FeatureColumn] = Tensor.FromArray(nonZeros.Select(i => (long)(i % f)).ToArray(), nonZeros.Length),
-                [GnnNames.FeatureValue] = Tensor.FromArray(nonZeros.Select(i => x[i]).ToArray(), nonZeros.Length),
-            })[GnnNames.Logits].ToArray<float>();
+                [GnnTensorNames.FeatureRow] = Tensor.FromArray(nonZeros.Select(i => (long)(i / f)).ToArray(), nonZeros.Length),
+                [GnnTensorNames.FeatureColumn] = Tensor.FromArray(nonZeros.Select(i => (long)(i % f)).ToArray(), nonZeros.Length),
+                [GnnTensorNames.FeatureValue] = Tensor.FromArray(nonZeros.Select(i => x[i]).ToArray(), nonZeros.Length),
+            })[GnnTensorNames.Logits].ToArray<float>();
         for (int i = 0; i < denseLogits.Length; i++) Assert.AreEqual(denseLogits[i], sparseLogits[i], 1e-5, $"logit {i}");
     }
 }

@@ -1,10 +1,10 @@
-namespace OrtTune.Graphs.Gnn;
+namespace OrtTune.Artifacts.Gnn;
 
 /// <summary>
-/// Input and output names of the GNN graphs: the contract with the runner (OrtTune.Pipeline.Graphs.GnnTensorNames
-/// spells the same strings; the pipeline does not reference this assembly).
+/// Input and output names of the GNN graphs and files: the contract between the graph builder (OrtTune.Graphs.Gnn)
+/// and the runner (OrtTune.Pipeline.Graphs), which both read these.
 /// </summary>
-public static class GnnNames
+public static class GnnTensorNames
 {
     /// <summary>Node features (or the previous layer's output) [nodes, features], float.</summary>
     public const string Features = "features";
@@ -18,8 +18,11 @@ public static class GnnNames
     public const string EdgeSource = "edge_source";
     public const string EdgeTarget = "edge_target";
 
-    /// <summary>Per-node class [real nodes], int64; −100 for nodes that are not training nodes (the loss ignores them).</summary>
+    /// <summary>Per-node class [real nodes], int64; <see cref="IgnoredLabel"/> for nodes that are not training nodes (the loss ignores them).</summary>
     public const string Labels = "labels";
+
+    /// <summary>Label of nodes the loss skips (not training nodes).</summary>
+    public const long IgnoredLabel = -100;
 
     /// <summary>Class scores of the real nodes [real nodes, classes] (the value the training loss reads).</summary>
     public const string Logits = "logits";
@@ -41,4 +44,17 @@ public static class GnnNames
 
     /// <summary>FF target per scored row, 1 for positive and 0 for negative (FF training models).</summary>
     public const string Target = "target";
+
+    /// <summary>The training nodes' ids [T], int64 (FF graphs).</summary>
+    public const string TrainNodes = "train_nodes";
+
+    /// <summary>Input <paramref name="name"/> of negative graph k ("features_neg0", "edge_source_neg0", ...; FF graphs).</summary>
+    public static string Negative(string name, int k) => $"{name}_neg{k}";
+
+    /// <summary>The scored node pairs of link-prediction graphs [pairs], int64.</summary>
+    public const string PairSource = "pair_source";
+    public const string PairTarget = "pair_target";
+
+    /// <summary>Inference graph beside each GNN artifacts directory's training graphs.</summary>
+    public const string InferenceFile = "inference.onnx";
 }
