@@ -98,7 +98,7 @@ internal sealed class OptimizerGraph
 
     public Value Const(double value, DataType type) => Ops.Scalar(value, type);
 
-    public Value Cast(Value v, DataType to) => v.ElemType == to ? v : Ops.Op("Cast", [v], Attribute.Of("to", (long)to));
+    public Value Cast(Value v, DataType to) => Ops.Cast(v, to);
 
     /// <summary>A step-level scalar cast to <paramref name="type"/> (one Cast per scalar and type).</summary>
     public Value ScalarLike(Value scalar, DataType type)

@@ -272,7 +272,7 @@ public static class TokenTuneRewrite
             if (node.Inputs[0]!.Producer is not { OpType: "Mul" } mul || Rows(mul.Inputs[0]) is not { IsPlain: true } hidden || hidden.Axis != axis)
                 return false;
             var h = hidden.Value;
-            var used = ops.Op("Cast", [Selection.Mask], Attribute.Of("to", (long)h.ElemType));
+            var used = ops.Cast(Selection.Mask, h.ElemType);
             var total = ops.Op("Max", ops.ReduceSum(used, [1], keepDims: true), ops.Scalar(1, h.ElemType));
             var weights = ops.Unsqueeze(ops.Op("Div", used, total), 2);                                         // [B, k, 1]
             var pooled = ops.ReduceSum(ops.Op("Mul", h, weights), [axis], keepDims: node.GetInt("keepdims", 1) != 0);

@@ -12,6 +12,6 @@ internal static class CastGradients
     {
         var g = c.OutputGrad(0)!;
         var to = c.Input(0).ElemType;
-        c.SetGrad(0, g.ElemType == to ? g : c.Ops.Op("Cast", [g], Attribute.Of("to", (long)to)));
+        c.SetGrad(0, c.Ops.Cast(g, to));
     }
 }

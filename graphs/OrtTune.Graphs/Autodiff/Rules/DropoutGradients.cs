@@ -29,7 +29,7 @@ internal static class DropoutGradients
 
         var scale = ratioValue is { } p
             ? o.Scalar(1 / (1 - p), type)
-            : o.Op("Reciprocal", o.Op("Sub", o.Scalar(1, type), ratio!.ElemType == type ? ratio : o.Op("Cast", [ratio], Attribute.Of("to", (long)type))));
+            : o.Op("Reciprocal", o.Op("Sub", o.Scalar(1, type), o.Cast(ratio!, type)));
         var kept = o.Op("Where", Mask(c), o.Op("Mul", g, scale), o.Scalar(0, type));
         // A training_mode computed at run time picks between the two forms.
         c.SetGrad(0, trainingValue is null ? o.Op("Where", training, kept, g) : kept);

@@ -47,7 +47,5 @@ internal static class MovementOps
         o.Op(opType, [data, indices, updates], [Attribute.Of("reduction", "add"), .. extra]);
 
     /// <summary>ScatterND and GatherND take int64 indices only; Gather and GatherElements also accept int32.</summary>
-    public static Value Int64Indices(this OpBuilder o, Value indices) => indices.ElemType == DataType.Int64
-        ? indices
-        : o.Op("Cast", [indices], Attribute.Of("to", (long)DataType.Int64));
+    public static Value Int64Indices(this OpBuilder o, Value indices) => o.Cast(indices, DataType.Int64);
 }

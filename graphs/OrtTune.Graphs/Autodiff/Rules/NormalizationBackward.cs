@@ -78,5 +78,5 @@ internal sealed class NormalizationBackward
         return terms.Count == 0 ? null : o.Sum(terms);
     }
 
-    private Value InType(Value v) => v.ElemType == Type ? v : _o.Op("Cast", [v], Attribute.Of("to", (long)Type));
+    private Value InType(Value v) => _o.Cast(v, Type);
 }

@@ -46,7 +46,7 @@ internal static class PowGradients
                 _ => o.Op("Mul", g, o.Op("Mul", o.Op("Pow", a, o.Scalar(k - 1, type)), o.Scalar(k, type))),
             };
         }
-        var exponent = b.ElemType == type ? b : o.Op("Cast", [b], Attribute.Of("to", (long)type));
+        var exponent = o.Cast(b, type);
         var power = o.Op("Pow", a, o.Op("Sub", exponent, o.Scalar(1, type)));
         return o.Op("Mul", g, o.Op("Mul", power, exponent));
     }

@@ -61,7 +61,7 @@ internal static class SoftmaxCrossEntropyLossGradients
         var o = c.Ops;
         var type = c.Input(0).ElemType;
         var labels = c.Input(1);
-        if (labels.ElemType != DataType.Int64) labels = o.Op("Cast", [labels], Attribute.Of("to", (long)DataType.Int64));
+        labels = o.Cast(labels, DataType.Int64);
         var classShape = new long[dims.Length];
         Array.Fill(classShape, 1L);
         classShape[1] = dims[1];
