@@ -22,7 +22,7 @@ ort.env.wasm.numThreads = 1; // deterministic, and no worker threads
 
 // onnxruntime-web's package exports hide the training build from Node ("./training": {"node": null}), so its
 // CommonJS bundle is loaded by path; it finds its .wasm beside itself and needs no network. One fix is applied to the
-// bundle's JavaScript first: getContiguousParameters and loadParametersBuffer (1.19.2) pass a pointer from
+// bundle's JavaScript first (and the wasm module is made reachable, see below): getContiguousParameters and loadParametersBuffer (1.19.2) pass a pointer from
 // stackAlloc to _free, which corrupts the wasm heap; later calls then hang or fail with "memory access out of bounds",
 // depending on the heap layout. The pointer is released by the stackRestore that follows, so the _free is dropped.
 // Nothing in ONNX Runtime's training code (the wasm) is touched.
@@ -35,7 +35,10 @@ function loadOrtTraining() {
   const patched = new Module(file, module);
   patched.filename = file;
   patched.paths = Module._nodeModulePaths(path.dirname(file));
-  patched._compile(source.split(bug).join('/* freed by stackRestore */'), file);
+  // The second change only exposes the wasm module (for the heap), so that a C++ exception's message can be read.
+  const expose = 'getInstance = () => {';
+  if (source.split(expose).length !== 2) throw new Error(`${file}: expected one getInstance definition`);
+  patched._compile(source.split(bug).join('/* freed by stackRestore */').replace(expose, `${expose} globalThis.__ortWasm = wasm;`), file);
   return patched.exports;
 }
 
@@ -158,10 +161,28 @@ async function main() {
   }
 }
 
+// A C++ exception that escapes the wasm module arrives as a bare number: a pointer to the exception object. ONNX
+// Runtime's exception holds its what() text as a std::string, whose heap pointer is among the object's first words;
+// the longest printable NUL-terminated string they point to is that text.
+function cxxExceptionMessage(pointer) {
+  const heap = globalThis.__ortWasm?.HEAPU8;
+  if (!heap) return null;
+  const view = new DataView(heap.buffer);
+  let best = null;
+  for (let offset = 0; offset < 128 && pointer + offset + 4 <= heap.length; offset += 4) {
+    const at = view.getUint32(pointer + offset, true);
+    if (at < 1024 || at >= heap.length) continue;
+    const end = heap.indexOf(0, at);
+    if (end < 0 || end - at < 16 || end - at > 16384) continue;
+    const text = Buffer.from(heap.subarray(at, end)).toString('latin1');
+    if (/^[\x20-\x7e\t\r\n]+$/.test(text) && (!best || text.length > best.length)) best = text;
+  }
+  return best;
+}
+
 main().catch(e => {
-  // A C++ exception that escapes the wasm module arrives as a bare number (a pointer), without its message.
   const error = typeof e === 'number'
-    ? `ONNX Runtime threw a C++ exception inside wasm (pointer ${e}); its message is not available from onnxruntime-web`
+    ? `ONNX Runtime threw a C++ exception inside wasm: ${cxxExceptionMessage(e) ?? `(pointer ${e}; its message could not be read)`}`
     : String(e && e.message ? e.message : e);
   process.stdout.write(JSON.stringify({ ok: false, error }) + '\n');
   process.exitCode = 1;

@@ -9,7 +9,8 @@
 #
 # Environment: STEPS (default 2000), SEEDS (default "0 1 2"), SETTINGS (default "full k=16 p=0.5 p=0.3"; "full" is
 # plain fine-tuning, anything else is a --token-select value), SHARED (default ../shared), OUT (default
-# /tmp/orttune-tokentune-sst2).
+# /tmp/orttune-tokentune-sst2), BUILD (where the CLI is built, default tools/OrtTune.Cli/bin/Release/net10.0; give
+# another folder to keep rebuilding the repository while the runs go on).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 shared=$(realpath "${SHARED:-../shared}")
@@ -19,8 +20,9 @@ out=${OUT:-/tmp/orttune-tokentune-sst2}
 steps=${STEPS:-2000}
 [ -f "$model/stories260K.onnx" ] && [ -f "$data/train.tsv" ] || { echo "needs $model and $data (the project's shared data)" >&2; exit 1; }
 mkdir -p "$out"
-dotnet build -c Release tools/OrtTune.Cli -nologo -v q >/dev/null
-cli="dotnet tools/OrtTune.Cli/bin/Release/net10.0/orttune.dll"
+build=${BUILD:-tools/OrtTune.Cli/bin/Release/net10.0}
+dotnet build -c Release tools/OrtTune.Cli -nologo -v q -o "$build" >/dev/null
+cli="dotnet $build/orttune.dll"
 [ -f "$out/runs.tsv" ] || printf 'setting\tsteps\tseed\taccuracy\n' > "$out/runs.tsv"
 
 for setting in ${SETTINGS:-full k=16 p=0.5 p=0.3}; do

@@ -3,7 +3,10 @@ using OrtTune.Artifacts.Checkpoints;
 using OrtTune.Graphs.Losses;
 using OrtTune.Graphs.Optimizers;
 using OrtTune.Graphs.OrtFormat;
+using OrtTune.Graphs.IR;
 using OrtTune.Graphs.Passes;
+using OrtTune.Graphs.Rewrites;
+using OrtTune.Graphs.Tests.Rewrites;
 using OrtTune.Graphs.Tests.TestSupport;
 using OrtTune.Graphs.Training;
 using OrtTune.Pipeline.Training;
@@ -73,9 +76,60 @@ public sealed class OrtConformanceTests
         });
     }
 
+    /// <summary>
+    /// TokenTune artifacts in ORT format: the runtime takes the selection as two more inputs and trains exactly as the
+    /// portable backend on the same selection, alone and with LoRA.
+    /// </summary>
+    [TestMethod]
+    [DataRow("llama", false)]
+    [DataRow("bert_opset17", false)]
+    [DataRow("llama", true)]
+    [DataRow("bert_opset17", true)]
+    public void TokenTune_in_ort_equals_the_portable_backend(string fixture, bool lora)
+    {
+        var selectionCase = TokenTuneTests.FixtureCase(fixture);
+        var options = new TokenTuneOptions { Count = 4 };
+        var (indices, mask) = TokenTuneTests.RandomSelection(selectionCase, options.SelectedCount(selectionCase.Sequence, selectionCase.Decoder), seed: 3);
+        Compare(fixture, new AdamWOptions { WeightDecay = 0.01 }, new ParameterSelection(), (set, run, _) =>
+            {
+                CollectionAssert.IsSubsetOf(new[] { TokenTuneOptions.DefaultIndicesName, TokenTuneOptions.DefaultMaskName },
+                    run.TrainingInputNames.ToArray(), "the selection is a training input");
+                CollectionAssert.DoesNotContain(run.EvalInputNames.ToArray(), TokenTuneOptions.DefaultIndicesName, "the eval graph is the unmodified model");
+            },
+            tokenTune: (options, indices, mask),
+            lora: lora ? new LoraOptions { Rank = 2, Alpha = 4 } : null);
+    }
+
+    /// <summary>An error inside the runtime's wasm arrives as a bare pointer; the harness reads ONNX Runtime's own message.</summary>
+    [TestMethod]
+    public void A_batch_the_runtime_rejects_is_reported_with_its_message()
+    {
+        OrtTrainingOracle.Require();
+        var work = TestPaths.TempDirectory("ort-conformance-rejected");
+        try
+        {
+            var set = OrtArtifactWriter.Write(Path.Combine(TestPaths.FixtureModels, "llama", "model.onnx"), Path.Combine(work, "ort"), new ArtifactOptions
+            {
+                Shapes = new SpecializationOptions { Batch = 2, Sequence = 8 },
+                Loss = new LossOptions(LossKind.CausalLMCrossEntropy),
+            });
+            var batchDir = Directory.CreateDirectory(Path.Combine(work, "batch")).FullName;
+            var ids = NamedTensor.FromValues<long>("input_ids", [2, 5], Enumerable.Range(1, 10).Select(i => (long)i).ToArray());
+            NpyWriter.Write(Path.Combine(batchDir, "input_ids.npy"), ids);
+            NpyWriter.Write(Path.Combine(batchDir, "labels.npy"), NamedTensor.FromValues<long>("labels", [2, 5], ids.ToArray<long>()));
+            var error = Assert.ThrowsExactly<AssertFailedException>(() => OrtTrainingOracle.Run(set.Directory, batchDir, Path.Combine(work, "oracle"), 1));
+            StringAssert.Contains(error.Message, "invalid dimensions for input: input_ids", "ONNX Runtime's message, read from the wasm heap");
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
     /// <summary>Builds both artifact sets, trains both and checks them against each other, then runs <paramref name="more"/>.</summary>
     private void Compare(string fixture, OptimizerOptions optimizer, ParameterSelection parameters,
-        Action<OrtArtifactSet, OracleRun, PortableRun>? more = null)
+        Action<OrtArtifactSet, OracleRun, PortableRun>? more = null,
+        (TokenTuneOptions Options, Tensor Indices, Tensor Mask)? tokenTune = null, LoraOptions? lora = null)
     {
         OrtTrainingOracle.Require();
         var dir = Path.Combine(TestPaths.FixtureModels, fixture);
@@ -88,6 +142,8 @@ public sealed class OrtConformanceTests
             Parameters = parameters,
             Optimizer = optimizer,
             LearningRate = LearningRate,
+            TokenTune = tokenTune?.Options,
+            Lora = lora,
         };
         var work = TestPaths.TempDirectory("ort-conformance-" + fixture);
         try
@@ -98,6 +154,13 @@ public sealed class OrtConformanceTests
             foreach (var file in Directory.GetFiles(dir, "inputs_*.npy"))
                 batch.Add(CopyInput(file, Path.GetFileNameWithoutExtension(file)["inputs_".Length..], batchDir));
             batch.Add(CopyInput(Path.Combine(dir, classifier ? "labels.npy" : "inputs_input_ids.npy"), "labels", batchDir));
+            if (tokenTune is { } selection)
+                foreach (var (name, tensor) in new[] { (TokenTuneOptions.DefaultIndicesName, selection.Indices), (TokenTuneOptions.DefaultMaskName, selection.Mask) })
+                {
+                    var input = NamedTensor.FromRawData(name, TensorElementType.Int64, tensor.Dims.ToArray(), tensor.RawBytes);
+                    NpyWriter.Write(Path.Combine(batchDir, name + ".npy"), input);
+                    batch.Add(input);
+                }
 
             var set = OrtArtifactWriter.Write(model, Path.Combine(work, "ort"), options);
             var run = OrtTrainingOracle.Run(set.Directory, batchDir, Path.Combine(work, "oracle"), Steps, 1);
