@@ -128,7 +128,7 @@ public static class ArtifactBuilder
         var methods = new Dictionary<string, Dictionary<string, string>>();
         if (options.Lora is { } lora) methods["lora"] = lora.ToSettings();
         if (options.TokenTune is { } tokenTune)
-            methods["tokentune"] = tokenTune.ToSettings(training.TokenTuneCount!.Value, options.Loss.Kind == LossKind.CausalLMCrossEntropy);
+            methods["tokentune"] = tokenTune.ToSettings(training.TokenTuneCount!.Value, training.TokenTuneDecoderRule);
         if (options.Head is { } head) methods["head"] = new() { ["spec"] = head.ToSpec() };
         if (training.Vocabulary is { } pema)
             methods["pema"] = new()

@@ -25,6 +25,9 @@ public sealed class TrainingGraph
     /// <summary>Selection slots per example (k) when the graph was built with TokenTune; null otherwise.</summary>
     public int? TokenTuneCount { get; init; }
 
+    /// <summary>True when TokenTune's selection keeps the first and last token (<see cref="TrainingGraphBuilder.DecoderRule"/>).</summary>
+    public bool TokenTuneDecoderRule { get; init; }
+
     /// <summary>Gradient output name per trainable parameter.</summary>
     public required IReadOnlyDictionary<string, string> GradientNames { get; init; }
 

@@ -14,20 +14,23 @@ namespace OrtTune.Graphs.Training;
 /// </summary>
 public static class TrainingGraphBuilder
 {
+    /// <summary>
+    /// Whether TokenTune selects by the decoder rule (first and last real token always kept): for a causal LM, and for
+    /// a last-token classification head, which reads one position per example; the encoder rule could skip it and
+    /// leave the body of that example without gradient. Otherwise the encoder rule (the first token kept).
+    /// </summary>
+    public static bool DecoderRule(TrainingGraphOptions options) =>
+        options.Loss.Kind == LossKind.CausalLMCrossEntropy || options.Head is { Pooling: HeadPooling.Last };
+
     public static TrainingGraph Build(Model model, TrainingGraphOptions options)
     {
         var graph = model.Graph;
         // LoRA goes in before anything reads the graph's parameters or outputs, so its branches are ordinary forward nodes.
-        // A last-token head reads one position per example, which the encoder selection rule does not always pick:
-        // the body would then get no gradient at all. Mean and first-token pooling read positions it does pick.
-        if (options.TokenTune is not null && options.Head is { Pooling: HeadPooling.Last } && options.Loss.Kind != LossKind.CausalLMCrossEntropy)
-            throw new OrtTuneException("TokenTune trains through the selected tokens, and a last-token classification head reads a position the " +
-                                       "selection may skip: use --head CLASSES:mean or CLASSES:first with --token-select.");
         var prepared = ForwardPreparation.Apply(model, options, training: true);
         var lora = prepared.Lora;
         // TokenTune after LoRA: the adapters are ordinary forward nodes by then, so both branches get them.
         var tokenTune = options.TokenTune is { } tt
-            ? TokenTuneRewrite.Apply(model, tt, decoder: options.Loss.Kind == LossKind.CausalLMCrossEntropy)
+            ? TokenTuneRewrite.Apply(model, tt, decoder: DecoderRule(options))
             : null;
         var prediction = ForwardPreparation.Prediction(graph, options.Prediction);
 
@@ -85,6 +88,7 @@ public static class TrainingGraphBuilder
             GradientNames = gradientNames,
             Vocabulary = prepared.Vocabulary,
             TokenTuneCount = tokenTune?.Count,
+            TokenTuneDecoderRule = tokenTune is not null && DecoderRule(options),
         };
     }
 

@@ -80,19 +80,4 @@ public sealed class ClassificationHeadTests
         StringAssert.Contains(Assert.ThrowsExactly<OrtTuneException>(() => ClassificationHeadOptions.Parse("1")).Message, "at least 2 classes");
         StringAssert.Contains(Assert.ThrowsExactly<OrtTuneException>(() => ClassificationHeadOptions.Parse("2:max")).Message, "last, mean or first");
     }
-
-    [TestMethod]
-    public void A_last_token_head_with_TokenTune_is_refused()
-    {
-        var options = new OrtTune.Graphs.Training.TrainingGraphOptions
-        {
-            Shapes = new SpecializationOptions { Batch = 2, Sequence = 8 },
-            Loss = new OrtTune.Graphs.Losses.LossOptions(OrtTune.Graphs.Losses.LossKind.SequenceClassificationCrossEntropy),
-            Head = new ClassificationHeadOptions { Classes = 2 },
-            TokenTune = TokenTuneOptions.Parse("p=0.3"),
-        };
-        var model = OnnxModelIO.Load(Path.Combine(TestPaths.FixtureModels, "llama", "model.onnx"));
-        var error = Assert.ThrowsExactly<OrtTuneException>(() => OrtTune.Graphs.Training.TrainingGraphBuilder.Build(model, options));
-        StringAssert.Contains(error.Message, "use --head CLASSES:mean or CLASSES:first");
-    }
 }

@@ -1,5 +1,6 @@
 using OrtTune.Graphs.IR;
 using OrtTune.Graphs.Losses;
+using OrtTune.Graphs.Passes;
 using OrtTune.Graphs.Rewrites;
 using OrtTune.Graphs.Tests.TestSupport;
 using OrtTune.Graphs.Training;
@@ -86,6 +87,53 @@ public sealed class TokenTuneHeadTests
         {
             double error = OrtHarness.MaxAbsDiff(fullResults[grad], tunedResults[tuned.GradientNames[param]]);
             Assert.IsLessThanOrEqualTo(1e-5, error / largest, $"{pooling}: '{param}' max error {error:G3} (largest gradient {largest:G3})");
+        }
+    }
+
+    /// <summary>
+    /// A last-token head reads one position per example, so TokenTune selects by the decoder rule (first and last
+    /// kept): the head sees the unmodified model's last hidden state and trains exactly as full backprop trains it, and
+    /// the body gets gradients through the selected tokens. The manifest records the rule, for the runner's sampler.
+    /// </summary>
+    [TestMethod]
+    public void A_last_token_head_selects_by_the_decoder_rule()
+    {
+        var last = Classifier with { Head = new ClassificationHeadOptions { Classes = 2, Pooling = HeadPooling.Last } };
+        var options = new TokenTuneOptions { Count = 2 };
+        int k = options.SelectedCount(last.Sequence, decoder: true);
+        Assert.AreEqual(4, k, "two random positions, the first and the last");
+        var selection = (Tensor.FromArray(new long[] { 0, 2, 5, 7, 0, 1, 6, 7 }, 2, k), Tensor.FromArray(Enumerable.Repeat(1L, 2 * k).ToArray(), 2, k));
+        var withMask = last with { Inputs = new(last.Inputs) { [ClassificationHead.MaskInput] = AllReal } };
+        var (tuned, results) = TokenTuneTests.Train(withMask, options, selection);
+        var (full, expected) = TokenTuneTests.Train(withMask, null, null);
+        Assert.IsLessThanOrEqualTo(1e-5, OrtHarness.MaxAbsDiff(expected[full.PredictionName], results[tuned.PredictionName]), "logits");
+        Assert.IsTrue(tuned.TokenTuneDecoderRule);
+        foreach (var (param, grad) in tuned.GradientNames)
+        {
+            var g = results[grad].ToArray<float>();
+            if (param.StartsWith("classifier.", StringComparison.Ordinal))
+                Assert.IsLessThanOrEqualTo(1e-5, OrtHarness.MaxAbsDiff(expected[full.GradientNames[param]], results[grad]), $"head '{param}' as in full backprop");
+            else if (param.Contains("layers.", StringComparison.Ordinal) && param.EndsWith("proj.weight", StringComparison.Ordinal))
+                Assert.IsGreaterThan(0f, g.Max(Math.Abs), $"body '{param}' gets a gradient");
+        }
+
+        var artifacts = TestPaths.TempDirectory("tokentune-last-head");
+        try
+        {
+            ArtifactBuilder.Build(last.Path, artifacts, new ArtifactOptions
+            {
+                Shapes = new SpecializationOptions { Batch = last.Batch, Sequence = last.Sequence },
+                Loss = new LossOptions(last.Kind),
+                Head = last.Head,
+                TokenTune = options,
+            });
+            var manifest = OrtTune.Artifacts.Manifest.ArtifactManifest.Load(artifacts);
+            Assert.AreEqual("decoder", manifest.Methods["tokentune"]["rule"]);
+            Assert.AreEqual("4", manifest.Methods["tokentune"]["selected"]);
+        }
+        finally
+        {
+            Directory.Delete(artifacts, recursive: true);
         }
     }
 
