@@ -78,27 +78,47 @@ public sealed class OrtConformanceTests
 
     /// <summary>
     /// TokenTune artifacts in ORT format: the runtime takes the selection as two more inputs and trains exactly as the
-    /// portable backend on the same selection, alone and with LoRA.
+    /// portable backend on the same selection, alone, with LoRA, and with a mean-pooling classification head (whose
+    /// training form pools the selected tokens).
     /// </summary>
     [TestMethod]
-    [DataRow("llama", false)]
-    [DataRow("bert_opset17", false)]
-    [DataRow("llama", true)]
-    [DataRow("bert_opset17", true)]
-    public void TokenTune_in_ort_equals_the_portable_backend(string fixture, bool lora)
+    [DataRow("llama", "alone")]
+    [DataRow("bert_opset17", "alone")]
+    [DataRow("llama", "lora")]
+    [DataRow("bert_opset17", "lora")]
+    [DataRow("llama", "head")]
+    public void TokenTune_in_ort_equals_the_portable_backend(string fixture, string with)
     {
         var selectionCase = TokenTuneTests.FixtureCase(fixture);
-        var options = new TokenTuneOptions { Count = 4 };
-        var (indices, mask) = TokenTuneTests.RandomSelection(selectionCase, options.SelectedCount(selectionCase.Sequence, selectionCase.Decoder), seed: 3);
+        var tokenTune = new TokenTuneOptions { Count = 4 };
+        bool head = with == "head";
+        var (indices, mask) = TokenTuneTests.RandomSelection(selectionCase with { Kind = head ? LossKind.SequenceClassificationCrossEntropy : selectionCase.Kind },
+            tokenTune.SelectedCount(selectionCase.Sequence, selectionCase.Decoder && !head), seed: 3);
+        var inputs = new List<NamedTensor> { Int64(TokenTuneOptions.DefaultIndicesName, indices), Int64(TokenTuneOptions.DefaultMaskName, mask) };
+        if (head)
+            inputs.AddRange([NamedTensor.FromValues<long>("labels", [2], [1, 0]),
+                             NamedTensor.FromValues<long>(ClassificationHead.MaskInput, [2, 8], [.. Enumerable.Repeat(1L, 13), 0, 0, 0])]);
         Compare(fixture, new AdamWOptions { WeightDecay = 0.01 }, new ParameterSelection(), (set, run, _) =>
             {
                 CollectionAssert.IsSubsetOf(new[] { TokenTuneOptions.DefaultIndicesName, TokenTuneOptions.DefaultMaskName },
                     run.TrainingInputNames.ToArray(), "the selection is a training input");
                 CollectionAssert.DoesNotContain(run.EvalInputNames.ToArray(), TokenTuneOptions.DefaultIndicesName, "the eval graph is the unmodified model");
             },
-            tokenTune: (options, indices, mask),
-            lora: lora ? new LoraOptions { Rank = 2, Alpha = 4 } : null);
+            options => with switch
+            {
+                "lora" => options with { TokenTune = tokenTune, Lora = new LoraOptions { Rank = 2, Alpha = 4 } },
+                "head" => options with
+                {
+                    TokenTune = tokenTune,
+                    Loss = new LossOptions(LossKind.SequenceClassificationCrossEntropy),
+                    Head = new ClassificationHeadOptions { Classes = 2, Pooling = HeadPooling.Mean },
+                },
+                _ => options with { TokenTune = tokenTune },
+            },
+            inputs);
     }
+
+    private static NamedTensor Int64(string name, Tensor t) => NamedTensor.FromRawData(name, TensorElementType.Int64, t.Dims.ToArray(), t.RawBytes);
 
     /// <summary>An error inside the runtime's wasm arrives as a bare pointer; the harness reads ONNX Runtime's own message.</summary>
     [TestMethod]
@@ -126,10 +146,14 @@ public sealed class OrtConformanceTests
         }
     }
 
-    /// <summary>Builds both artifact sets, trains both and checks them against each other, then runs <paramref name="more"/>.</summary>
+    /// <summary>
+    /// Builds both artifact sets, trains both and checks them against each other, then runs <paramref name="more"/>.
+    /// <paramref name="configure"/> adds rewrites to the options; <paramref name="inputs"/> adds batch inputs or
+    /// replaces the fixture's (labels included).
+    /// </summary>
     private void Compare(string fixture, OptimizerOptions optimizer, ParameterSelection parameters,
         Action<OrtArtifactSet, OracleRun, PortableRun>? more = null,
-        (TokenTuneOptions Options, Tensor Indices, Tensor Mask)? tokenTune = null, LoraOptions? lora = null)
+        Func<ArtifactOptions, ArtifactOptions>? configure = null, IReadOnlyList<NamedTensor>? inputs = null)
     {
         OrtTrainingOracle.Require();
         var dir = Path.Combine(TestPaths.FixtureModels, fixture);
@@ -142,9 +166,8 @@ public sealed class OrtConformanceTests
             Parameters = parameters,
             Optimizer = optimizer,
             LearningRate = LearningRate,
-            TokenTune = tokenTune?.Options,
-            Lora = lora,
         };
+        if (configure is not null) options = configure(options);
         var work = TestPaths.TempDirectory("ort-conformance-" + fixture);
         try
         {
@@ -154,13 +177,12 @@ public sealed class OrtConformanceTests
             foreach (var file in Directory.GetFiles(dir, "inputs_*.npy"))
                 batch.Add(CopyInput(file, Path.GetFileNameWithoutExtension(file)["inputs_".Length..], batchDir));
             batch.Add(CopyInput(Path.Combine(dir, classifier ? "labels.npy" : "inputs_input_ids.npy"), "labels", batchDir));
-            if (tokenTune is { } selection)
-                foreach (var (name, tensor) in new[] { (TokenTuneOptions.DefaultIndicesName, selection.Indices), (TokenTuneOptions.DefaultMaskName, selection.Mask) })
-                {
-                    var input = NamedTensor.FromRawData(name, TensorElementType.Int64, tensor.Dims.ToArray(), tensor.RawBytes);
-                    NpyWriter.Write(Path.Combine(batchDir, name + ".npy"), input);
-                    batch.Add(input);
-                }
+            foreach (var input in inputs ?? [])
+            {
+                batch.RemoveAll(t => t.Name == input.Name);
+                batch.Add(input);
+                NpyWriter.Write(Path.Combine(batchDir, input.Name + ".npy"), input); // overwrites a fixture's copy
+            }
 
             var set = OrtArtifactWriter.Write(model, Path.Combine(work, "ort"), options);
             var run = OrtTrainingOracle.Run(set.Directory, batchDir, Path.Combine(work, "oracle"), Steps, 1);
