@@ -77,7 +77,7 @@ try
             return 0;
         case "measure":
             var result = StepMeasurement.Run(new StepMeasurement.Settings(o.Required("--artifacts"), o.Required("--batch"), o.Int("--steps", 3),
-                o.Get("--arena") != "off", o.Int("--threads", 2), BertBaseBenchmark.LearningRate, Level(o.Get("--level")), o.Get("--trace")));
+                o.Get("--arena") != "off", o.Int("--threads", 2), BertBaseBenchmark.LearningRate, Level(o.Get("--level")), o.Get("--trace"), o.Flag("--eval")));
             Console.WriteLine(StepMeasurement.ToJson(result));
             return 0;
         case "profile":
@@ -115,6 +115,7 @@ static int Usage()
                OrtTune.Benchmarks report --json docs/benchmarks/bert-base-step.json
                OrtTune.Benchmarks measure --artifacts DIR --batch DIR [--steps 3] [--arena on|off] [--threads 2] [--level all|extended|basic|disable]
                                           [--trace FILE.tsv]  (resident set sampled through the last measured step)
+                                          [--eval]  (then one evaluation: resident set before and after it opens the eval graph)
                OrtTune.Benchmarks profile --artifacts DIR --batch DIR [--threads 2] [--arena on|off] [--level ...] [--runs 3] [--prefix P]
         The model and its batch (input_ids.npy, attention_mask.npy, token_type_ids.npy, labels.npy beside it) come from
         /usr/bin/python3 tools/bench/bert_base_peer.py export --out DIR; tools/bench/run_bert_base.sh does everything.

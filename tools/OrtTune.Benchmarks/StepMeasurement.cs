@@ -20,7 +20,7 @@ namespace OrtTune.Benchmarks;
 internal static class StepMeasurement
 {
     public sealed record Settings(string Artifacts, string BatchFolder, int Steps, bool Arena, int Threads, float LearningRate,
-        GraphOptimizationLevel Level, string? TracePath = null);
+        GraphOptimizationLevel Level, string? TracePath = null, bool Eval = false);
 
     public static JsonObject Run(Settings s)
     {
@@ -75,6 +75,19 @@ internal static class StepMeasurement
             step.Add(Stopwatch.GetElapsedTime(t0, t2).TotalSeconds);
         }
 
+        // With Eval: the first evaluation opens the eval graph; what stays resident after it is the eval graph's share.
+        long? rssBeforeEval = null, rssAfterEval = null, evalPeak = null;
+        if (s.Eval)
+        {
+            Collect();
+            rssBeforeEval = PeakMemory.CurrentBytes();
+            PeakMemory.Reset();
+            session.Evaluate(batch);
+            evalPeak = PeakMemory.PeakBytes();
+            Collect();
+            rssAfterEval = PeakMemory.CurrentBytes();
+        }
+
         long stateBytes = session.Parameters().Sum(p => (long)p.RawData.Length);
         // Gradients and optimizer state have their parameter's shape (float32 here), one buffer per slot state.
         long gradientBytes = stateBytes;
@@ -110,6 +123,9 @@ internal static class StepMeasurement
             ["gradient_bytes"] = gradientBytes,
             ["optimizer_state_bytes"] = optimizerBytes,
             ["losses"] = Array(losses),
+            ["rss_before_eval_bytes"] = rssBeforeEval,
+            ["eval_peak_bytes"] = evalPeak,
+            ["rss_after_eval_bytes"] = rssAfterEval,
         };
     }
 

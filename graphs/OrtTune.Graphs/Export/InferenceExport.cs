@@ -79,7 +79,8 @@ public static class InferenceExport
     public static Model Write(string artifactsDirectory, TrainingCheckpoint checkpoint, string outputPath)
     {
         var model = Build(artifactsDirectory, checkpoint);
-        OnnxModelIO.Save(model, outputPath);
+        // Frozen weights come from the artifacts' shared file: copy them in, so the export is one file where it can be.
+        OnnxModelIO.Save(model, outputPath, new SaveOptions { ExternalData = OnnxModelIO.FitsInOneFile(model) ? ExternalDataMode.Never : ExternalDataMode.Always });
         return model;
     }
 }

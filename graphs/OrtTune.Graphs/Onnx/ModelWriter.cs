@@ -8,9 +8,11 @@ namespace OrtTune.Graphs.Onnx;
 
 /// <summary>
 /// Turns the IR back into a ModelProto. Tensors chosen by <see cref="ExternalDataSink"/> are streamed into the
-/// external-data file instead of the protobuf, so weights that were never read are copied, not loaded.
+/// external-data file instead of the protobuf, so weights that were never read are copied, not loaded. Tensors for
+/// which <paramref name="shared"/> holds (stored in a data file beside the model that other models use too) are
+/// written as references to where they are.
 /// </summary>
-internal sealed class ModelWriter(ExternalDataSink? external)
+internal sealed class ModelWriter(ExternalDataSink? external, Func<Tensor, bool>? shared = null)
 {
     public ModelProto Write(Model model)
     {
@@ -109,13 +111,12 @@ internal sealed class ModelWriter(ExternalDataSink? external)
         tp.MetadataProps.AddRange(Entries(t.Metadata));
         if (t.DataType == DataType.String)
             tp.StringData.AddRange(t.Strings.Select(ByteString.CopyFrom));
+        else if (name is not null && shared is not null && shared(t) && t.Storage is ExternalStorage at)
+            Reference(tp, Path.GetFileName(at.Path), at.Offset, at.Length);
         else if (name is not null && external is not null && external.ShouldExternalize(t))
         {
             var (location, offset, length) = external.Append(t);
-            tp.DataLocation = TensorProto.Types.DataLocation.External;
-            tp.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location });
-            tp.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString() });
-            tp.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = length.ToString() });
+            Reference(tp, location, offset, length);
         }
         else
         {
@@ -127,6 +128,14 @@ internal sealed class ModelWriter(ExternalDataSink? external)
             tp.RawData = UnsafeByteOperations.UnsafeWrap(bytes);
         }
         return tp;
+    }
+
+    private static void Reference(TensorProto tp, string location, long offset, long length)
+    {
+        tp.DataLocation = TensorProto.Types.DataLocation.External;
+        tp.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location });
+        tp.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        tp.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = length.ToString(System.Globalization.CultureInfo.InvariantCulture) });
     }
 
     private static ValueInfoProto WriteValueInfo(Value v)

@@ -27,6 +27,12 @@ public sealed record SaveOptions
 
     /// <summary>File name of the external data, beside the model. Default: the model file name plus ".data".</summary>
     public string? ExternalDataFileName { get; init; }
+
+    /// <summary>
+    /// Data files beside the model that it shares with other models (full paths): tensors stored in one of them are
+    /// written as references to it, not copied into this model's files. Default none.
+    /// </summary>
+    public IReadOnlyCollection<string> SharedDataFiles { get; init; } = [];
 }
 
 /// <summary>Loads and saves ONNX models (with external data) as OrtTune IR.</summary>
@@ -127,15 +133,23 @@ public static class OnnxModelIO
         if (Path.IsPathRooted(dataName) || dataName.Contains(Path.DirectorySeparatorChar))
             throw new ArgumentException($"The external-data file name must be a plain file name, got '{dataName}'.");
 
-        Func<Tensor, bool> policy = ChoosePolicy(model, options);
+        var shared = options.SharedDataFiles.Select(Path.GetFullPath).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in shared)
+            if (Path.GetDirectoryName(file) != dir)
+                throw new ArgumentException($"A shared data file must lie beside the model in '{dir}', got '{file}'.");
+        bool IsShared(Tensor t) => t.Storage is ExternalStorage s && shared.Contains(s.Path);
+        var chosen = ChoosePolicy(model, options, IsShared);
+        Func<Tensor, bool> policy = t => !IsShared(t) && chosen(t);
         bool anyExternal = model.Graph.Initializers.Any(v => policy(v.Initializer!))
                            || model.Graph.AllNodes().SelectMany(n => n.Subgraphs).SelectMany(g => g.Initializers).Any(v => policy(v.Initializer!));
 
         string tempModel = full + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
         ExternalDataSink? sink = anyExternal ? new ExternalDataSink(Path.Combine(dir, dataName), dataName, policy) : null;
+        if (shared.Contains(Path.Combine(dir, dataName)))
+            throw new ArgumentException($"The model's own external-data file '{dataName}' cannot also be a shared data file.");
         try
         {
-            var proto = new ModelWriter(sink).Write(model);
+            var proto = new ModelWriter(sink, IsShared).Write(model);
             long size = proto.CalculateSize();
             if (size < 0 || size >= int.MaxValue)
                 throw new OrtTuneException("The model file would exceed the 2 GB protobuf limit; save with ExternalDataMode.Always.");
@@ -158,13 +172,16 @@ public static class OnnxModelIO
         }
     }
 
-    private static Func<Tensor, bool> ChoosePolicy(Model model, SaveOptions options)
+    /// <summary>True when the whole model fits one protobuf file (no external data needed).</summary>
+    public static bool FitsInOneFile(Model model) => InlineBytes(model.Graph, _ => false) < InlineLimit;
+
+    private static Func<Tensor, bool> ChoosePolicy(Model model, SaveOptions options, Func<Tensor, bool> shared)
     {
         bool BigEnough(Tensor t) => t.DataType != DataType.String && t.ByteLength >= options.ExternalDataThreshold;
         switch (options.ExternalData)
         {
             case ExternalDataMode.Never:
-                long total = InlineBytes(model.Graph, _ => false);
+                long total = InlineBytes(model.Graph, shared);
                 if (total >= InlineLimit)
                     throw new OrtTuneException($"The model holds {total} bytes of tensors; it cannot be saved without external data (protobuf's 2 GB limit).");
                 return _ => false;
@@ -172,7 +189,7 @@ public static class OnnxModelIO
                 return BigEnough;
             default:
                 Func<Tensor, bool> keep = t => t.Storage is ExternalStorage && BigEnough(t);
-                return InlineBytes(model.Graph, keep) >= InlineLimit ? BigEnough : keep;
+                return InlineBytes(model.Graph, t => shared(t) || keep(t)) >= InlineLimit ? BigEnough : keep;
         }
     }
 

@@ -40,7 +40,7 @@ public static class OrtArtifactWriter
         Directory.CreateDirectory(directory);
 
         progress?.Report("building the training graph");
-        var training = TrainingGraphBuilder.Build(OnnxModelIO.Load(source), options.ToTrainingGraphOptions());
+        var training = TrainingGraphBuilder.Build(OnnxModelIO.Load(source), options.ToTrainingGraphOptions() with { FoldWeightTransposes = false });
         var frozen = OrtTrainingModel.Convert(training);
         var trainable = training.Trainable.Select(n => (Name: n, Value: training.InitialParameters[n])).ToList();
         // Built before anything is written, so settings the runtime cannot express leave no files behind.

@@ -46,11 +46,16 @@ public static class ArtifactBuilder
         var training = TrainingGraphBuilder.Build(source.Load(true), options.ToTrainingGraphOptions());
         var model = training.Model;
         model.ProducerName = "OrtTune";
-        OnnxModelIO.Save(model, Path.Combine(outputDirectory, files.Training));
 
         progress?.Report("building the eval graph");
         var eval = BuildEval(source.Load(false), options, training);
-        OnnxModelIO.Save(eval, Path.Combine(outputDirectory, files.Eval));
+        // The weights both graphs hold go to one file that both refer to (and the runner loads once).
+        var shared = SharedWeights.Write(outputDirectory, model.Graph, eval.Graph);
+        var sharedPath = Path.Combine(outputDirectory, shared?.File ?? SharedWeightsSpec.DefaultFile);
+        if (shared is null && File.Exists(sharedPath)) File.Delete(sharedPath); // earlier artifacts' file, now unused
+        var save = new SaveOptions { SharedDataFiles = shared is null ? [] : [sharedPath] };
+        OnnxModelIO.Save(model, Path.Combine(outputDirectory, files.Training), save);
+        OnnxModelIO.Save(eval, Path.Combine(outputDirectory, files.Eval), save);
 
         progress?.Report("building the optimizer graph");
         var parameters = training.Trainable.Select(n => new OptimizerParameter(n, training.InitialParameters[n].DataType,
@@ -100,6 +105,7 @@ public static class ArtifactBuilder
             OptimizerBinding = binding,
             Methods = Methods(options, training),
             Vocabulary = vocabulary,
+            SharedWeights = shared,
         };
         manifest.Save(outputDirectory);
         return manifest;
@@ -113,6 +119,7 @@ public static class ArtifactBuilder
         var graph = model.Graph;
         var prediction = graph.Outputs.First(o => o.Name == training.PredictionName);
         ParameterInputs.Lift(graph, training.Trainable.Select(n => graph.FindInitializer(n)!));
+        WeightTransposeFolding.Apply(graph); // as in the training graph, so that both store a frozen weight alike
         var loss = options.ModelLoss is { } own ? TrainingGraphBuilder.ModelLoss(graph, own, prediction) : Loss.Append(model, prediction, options.Loss);
         graph.Outputs.Clear();
         graph.Outputs.Add(loss);

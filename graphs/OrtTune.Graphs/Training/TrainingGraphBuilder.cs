@@ -43,6 +43,7 @@ public static class TrainingGraphBuilder
             frozen.RemoveAll(added.Contains);
         }
         var initial = ParameterInputs.Lift(graph, trainable);
+        if (options.FoldWeightTransposes) WeightTransposeFolding.Apply(graph); // frozen weights in the layout they are read, as the eval graph stores them
         var dataInputs = graph.Inputs.Where(v => !initial.ContainsKey(v.Name)).Select(v => v.Name).ToList();
 
         Value loss;

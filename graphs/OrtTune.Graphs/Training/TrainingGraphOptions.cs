@@ -44,6 +44,13 @@ public sealed record TrainingGraphOptions
 
     public AutodiffOptions Autodiff { get; init; } = new();
 
+    /// <summary>
+    /// Stores frozen weights that the model reads through a Transpose in that layout (<see cref="Passes.WeightTransposeFolding"/>).
+    /// Default true. The ORT-format writer turns it off: there frozen weights are checkpoint parameters that the
+    /// training and the eval graph both take as inputs in the source layout.
+    /// </summary>
+    public bool FoldWeightTransposes { get; init; } = true;
+
     /// <summary>Suffix of gradient output names, after the parameter name. Default "_grad".</summary>
     public string GradientSuffix { get; init; } = "_grad";
 }

@@ -102,6 +102,9 @@ public sealed record ArtifactManifest
     /// <summary>The input-embedding vocabulary map when the artifacts use PEMA; null otherwise.</summary>
     public VocabularySpec? Vocabulary { get; init; }
 
+    /// <summary>Weights stored once for both graphs; null when each graph holds its own (older artifacts, ORT format).</summary>
+    public SharedWeightsSpec? SharedWeights { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,

@@ -17,6 +17,18 @@ public static class SessionFactory
         return new InferenceSession(modelPath, options);
     }
 
+    /// <summary>
+    /// A session whose initializers named in <paramref name="shared"/> are those buffers, not a copy of its own. Their
+    /// pre-packing is off: ONNX Runtime would pack a shared weight into a private buffer, a second copy after all.
+    /// </summary>
+    public static InferenceSession Create(string modelPath, SessionConfig config, SharedInitializers? shared)
+    {
+        if (shared is null) return Create(modelPath, config);
+        using var options = CreateOptions(config with { Prepacking = false });
+        shared.AddTo(options);
+        return new InferenceSession(modelPath, options);
+    }
+
     public static InferenceSession Create(byte[] model, SessionConfig? config = null)
     {
         using var options = CreateOptions(config ?? new SessionConfig());

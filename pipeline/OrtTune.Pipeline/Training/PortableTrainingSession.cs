@@ -19,6 +19,7 @@ public sealed class PortableTrainingSession : ITrainStepRunner
     private readonly ArtifactManifest _manifest;
     private readonly InferenceSession _training, _optimizer;
     private readonly SessionConfig _config;
+    private readonly SharedInitializers? _shared;
     private EvalGraph? _eval;
     private readonly Dictionary<string, OrtValue> _parameters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OrtValue> _gradients = new(StringComparer.Ordinal);
@@ -38,9 +39,20 @@ public sealed class PortableTrainingSession : ITrainStepRunner
         Directory = directory;
         Step = step;
         _config = config;
-        // No pre-packed weights in the training graph: a frozen weight read as W and as Wᵀ would be packed twice.
-        _training = SessionFactory.Create(Path.Combine(directory, manifest.Files.Training), config with { Prepacking = false });
-        _optimizer = SessionFactory.Create(Path.Combine(directory, manifest.Files.Optimizer), config);
+        // The weights both graphs hold are read once, for both sessions.
+        _shared = SharedInitializers.Load(directory, manifest);
+        try
+        {
+            // No pre-packed weights in the training graph: a frozen weight read as W and as Wᵀ would be packed twice.
+            _training = SessionFactory.Create(Path.Combine(directory, manifest.Files.Training), config with { Prepacking = false }, _shared);
+            _optimizer = SessionFactory.Create(Path.Combine(directory, manifest.Files.Optimizer), config);
+        }
+        catch
+        {
+            _training?.Dispose();
+            _shared?.Dispose();
+            throw;
+        }
 
         var given = parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
         foreach (var spec in manifest.Trainable)
@@ -134,7 +146,7 @@ public sealed class PortableTrainingSession : ITrainStepRunner
     /// <summary>Loss and prediction of the eval graph on one batch; parameters are read, not changed.</summary>
     public (float loss, float[] prediction) Evaluate(IReadOnlyList<NamedTensor> batch)
     {
-        var eval = _eval ??= new EvalGraph(Path.Combine(Directory, _manifest.Files.Eval), _config, _manifest, _data, _parameters);
+        var eval = _eval ??= new EvalGraph(Path.Combine(Directory, _manifest.Files.Eval), _config, _shared, _manifest, _data, _parameters);
         // The eval graph may read fewer inputs than training (TokenTune's selection exists only in the training graph).
         Feed(batch, _data.Keys.Where(eval.Session.InputMetadata.ContainsKey));
         eval.Session.RunWithBinding(_run, eval.Binding);
@@ -218,11 +230,12 @@ public sealed class PortableTrainingSession : ITrainStepRunner
             d.Dispose();
         foreach (var map in new[] { _parameters, _gradients, _scratch, _states, _data })
             foreach (var v in map.Values) v.Dispose();
+        _shared?.Dispose(); // after every session that reads it
     }
 
     /// <summary>
-    /// The eval graph's session and bindings, opened by the first <see cref="Evaluate"/>: the eval graph holds its
-    /// own copy of the frozen weights, which a run that does not evaluate (or has not yet) need not keep resident.
+    /// The eval graph's session and bindings, opened by the first <see cref="Evaluate"/>: what the eval graph holds
+    /// beyond the shared weights (its own copy of everything in older artifacts) is not resident before then.
     /// </summary>
     private sealed class EvalGraph : IDisposable
     {
@@ -231,9 +244,10 @@ public sealed class PortableTrainingSession : ITrainStepRunner
         public OrtValue Loss { get; } = OrtValues.Allocate(1, []);
         public OrtValue Prediction { get; }
 
-        public EvalGraph(string path, SessionConfig config, ArtifactManifest manifest, Dictionary<string, OrtValue> data, Dictionary<string, OrtValue> parameters)
+        public EvalGraph(string path, SessionConfig config, SharedInitializers? shared, ArtifactManifest manifest,
+            Dictionary<string, OrtValue> data, Dictionary<string, OrtValue> parameters)
         {
-            Session = SessionFactory.Create(path, config);
+            Session = SessionFactory.Create(path, config, shared);
             // TokenTune's training prediction holds the selected positions only; the eval graph's holds all of them.
             Prediction = OrtValues.Allocate(1, Session.OutputMetadata[manifest.PredictionName].Dimensions.Select(d => (long)d).ToArray());
             Binding = Session.CreateIoBinding();
