@@ -118,6 +118,27 @@ public sealed class OrtConformanceTests
             inputs);
     }
 
+    /// <summary>
+    /// PEMA artifacts in ORT format: the runtime trains the shrunken embedding on compact ids exactly as the portable
+    /// backend does (a causal LM, whose labels stay original ids, and an encoder classifier).
+    /// </summary>
+    [TestMethod]
+    [DataRow("llama")]
+    [DataRow("bert_opset17")]
+    public void Pema_in_ort_equals_the_portable_backend(string fixture)
+    {
+        var ids = Npy.Read(Path.Combine(TestPaths.FixtureModels, fixture, "inputs_input_ids.npy"));
+        var original = ids.ToArray<long>();
+        var pema = new PemaOptions { UsedIds = original, KeepIds = [0] };
+        var kept = pema.SortedIds();
+        var compact = original.Select(id => (long)Array.BinarySearch(kept, id)).ToArray();
+        Assert.IsLessThan(100, kept.Length, "the fixture's batch uses part of the vocabulary");
+        Compare(fixture, new AdamWOptions { WeightDecay = 0.01 }, new ParameterSelection(), (set, _, _) =>
+                Assert.IsTrue(set.Trainable.Any(p => p.Shape.Count == 2 && p.Shape[0] == kept.Length), "the embedding has one row per kept id"),
+            options => options with { Vocabulary = pema },
+            [NamedTensor.FromValues<long>("input_ids", ids.Dims.ToArray(), compact)]);
+    }
+
     private static NamedTensor Int64(string name, Tensor t) => NamedTensor.FromRawData(name, TensorElementType.Int64, t.Dims.ToArray(), t.RawBytes);
 
     /// <summary>An error inside the runtime's wasm arrives as a bare pointer; the harness reads ONNX Runtime's own message.</summary>
