@@ -144,9 +144,9 @@ public static class OnnxModelIO
                            || model.Graph.AllNodes().SelectMany(n => n.Subgraphs).SelectMany(g => g.Initializers).Any(v => policy(v.Initializer!));
 
         string tempModel = full + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-        ExternalDataSink? sink = anyExternal ? new ExternalDataSink(Path.Combine(dir, dataName), dataName, policy) : null;
         if (shared.Contains(Path.Combine(dir, dataName)))
             throw new ArgumentException($"The model's own external-data file '{dataName}' cannot also be a shared data file.");
+        ExternalDataSink? sink = anyExternal ? new ExternalDataSink(Path.Combine(dir, dataName), dataName, policy) : null;
         try
         {
             var proto = new ModelWriter(sink, IsShared).Write(model);

@@ -19,11 +19,6 @@ public sealed class SharedInitializers : IDisposable
 
     private SharedInitializers(List<(string, OrtValue, IntPtr)> tensors) => _tensors = tensors;
 
-    /// <summary>Bytes held.</summary>
-    public long ByteCount { get; private init; }
-
-    public IEnumerable<string> Names => _tensors.Select(t => t.Name);
-
     /// <summary>Reads the shared weights of <paramref name="directory"/>; null when its manifest records none.</summary>
     /// <exception cref="ArtifactFormatException">The file is missing, shorter than the manifest says, or a tensor's size does not match its shape.</exception>
     public static SharedInitializers? Load(string directory, ArtifactManifest manifest)
@@ -33,7 +28,6 @@ public sealed class SharedInitializers : IDisposable
         if (!File.Exists(path))
             throw new ArtifactFormatException($"'{path}' is missing: the manifest says the training and eval graphs keep their shared weights there. Prepare the artifacts again.");
         var tensors = new List<(string, OrtValue, IntPtr)>();
-        long total = 0;
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
@@ -61,7 +55,6 @@ public sealed class SharedInitializers : IDisposable
                 tensors.Add((t.Name, value, buffer));
                 stream.Seek(t.Offset, SeekOrigin.Begin);
                 stream.ReadExactly(value.GetTensorMutableRawData());
-                total += t.Length;
             }
         }
         catch
@@ -69,7 +62,7 @@ public sealed class SharedInitializers : IDisposable
             Free(tensors);
             throw;
         }
-        return new SharedInitializers(tensors) { ByteCount = total };
+        return new SharedInitializers(tensors);
     }
 
     /// <summary>Makes <paramref name="options"/>' session use these buffers for the initializers of the same names.</summary>

@@ -152,6 +152,8 @@ public sealed class LoraTrainingTests
             using (var fresh = SessionCheckpoints.Open(artifacts))
                 Assert.IsGreaterThan(1e-3f, Math.Abs(fresh.TrainStep(batch) - trainLoss), "a session opened on the zeroed file computes something else");
 
+            using (var file = File.Open(sharedPath, FileMode.Open)) file.SetLength(file.Length / 2);
+            StringAssert.Contains(Assert.ThrowsExactly<ArtifactFormatException>(() => SessionCheckpoints.Open(artifacts)).Message, "truncated");
             File.Delete(sharedPath);
             var error = Assert.ThrowsExactly<ArtifactFormatException>(() => SessionCheckpoints.Open(artifacts));
             StringAssert.Contains(error.Message, "shared weights");
