@@ -20,7 +20,7 @@ public sealed record TokenTuneOptions
     public int? Count { get; init; }
 
     /// <summary>
-    /// How a classification head's mean pooling trains (CLI "pool=selected|all"): <see cref="TokenTunePooling.Selected"/>
+    /// How a classification head's mean pooling trains (CLI "pool=selected|unbiased|all"): <see cref="TokenTunePooling.Selected"/>
     /// (the reference's) by default. Other heads and causal LMs are not affected.
     /// </summary>
     public TokenTunePooling Pooling { get; init; } = TokenTunePooling.Selected;
@@ -86,13 +86,13 @@ public sealed record TokenTuneOptions
         ["indices"] = IndicesName,
         ["mask"] = MaskName,
         ["ids"] = IdsInput,
-        ["pooling"] = Pooling == TokenTunePooling.All ? "all" : "selected",
+        ["pooling"] = Pooling.ToString().ToLowerInvariant(),
     };
 
-    /// <summary>Parses "p=0.3" or "k=32" (also "tokentune:p=0.3"), optionally followed by ",pool=selected|all".</summary>
+    /// <summary>Parses "p=0.3" or "k=32" (also "tokentune:p=0.3"), optionally followed by ",pool=selected|unbiased|all".</summary>
     public static TokenTuneOptions Parse(string spec)
     {
-        const string usage = "expected p=RATIO (e.g. p=0.3) or k=COUNT (e.g. k=32), optionally followed by ,pool=selected or ,pool=all";
+        const string usage = "expected p=RATIO (e.g. p=0.3) or k=COUNT (e.g. k=32), optionally followed by ,pool=selected, ,pool=unbiased or ,pool=all";
         var text = spec.Trim();
         if (text.StartsWith("tokentune:", StringComparison.OrdinalIgnoreCase)) text = text["tokentune:".Length..];
         var items = text.Split(',', StringSplitOptions.TrimEntries);
@@ -109,6 +109,7 @@ public sealed record TokenTuneOptions
             {
                 "pool=selected" => options with { Pooling = TokenTunePooling.Selected },
                 "pool=all" => options with { Pooling = TokenTunePooling.All },
+                "pool=unbiased" => options with { Pooling = TokenTunePooling.Unbiased },
                 _ => throw new OrtTuneException($"Cannot read '{item}' in the token selection '{spec}': {usage}."),
             };
         return options.Validate();

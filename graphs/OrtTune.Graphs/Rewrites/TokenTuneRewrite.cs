@@ -261,21 +261,40 @@ public static class TokenTuneRewrite
         }
 
         /// <summary>
-        /// A mean-pooling classification head, Σ_s w_s·h_s over the real tokens, as the reference trains it
-        /// (<see cref="TokenTunePooling.Selected"/>): the mean of the selected tokens' hidden states (slots in use only),
-        /// so every pooled term carries gradient.
+        /// A mean-pooling classification head, Σ_s w_s·h_s over the real tokens, trained on the selected tokens only, so
+        /// every pooled term carries gradient. <see cref="TokenTunePooling.Selected"/> (the reference's): their plain
+        /// mean. <see cref="TokenTunePooling.Unbiased"/>: each selected token weighted by w_s over its chance of being
+        /// selected (1 for position 0, which the encoder rule always keeps, (k − 1)/(n − 1) for the others), so that the
+        /// training pool is an unbiased estimate of the eval graph's; with every token selected it is that pool.
         /// </summary>
         private bool SelectedMeanPooling(Node node, HashSet<int> axes, int axis)
         {
-            if (pooling != TokenTunePooling.Selected || node.Outputs[0]?.Name != ClassificationHead.MeanPooledName || axes.Count != 1 || !axes.Contains(axis))
+            if (pooling == TokenTunePooling.All || node.Outputs[0]?.Name != ClassificationHead.MeanPooledName || axes.Count != 1 || !axes.Contains(axis))
                 return false;
             if (node.Inputs[0]!.Producer is not { OpType: "Mul" } mul || Rows(mul.Inputs[0]) is not { IsPlain: true } hidden || hidden.Axis != axis)
                 return false;
             var h = hidden.Value;
-            var used = ops.Cast(Selection.Mask, h.ElemType);
-            var total = ops.Op("Max", ops.ReduceSum(used, [1], keepDims: true), ops.Scalar(1, h.ElemType));
-            var weights = ops.Unsqueeze(ops.Op("Div", used, total), 2);                                         // [B, k, 1]
-            var pooled = ops.ReduceSum(ops.Op("Mul", h, weights), [axis], keepDims: node.GetInt("keepdims", 1) != 0);
+            var type = h.ElemType;
+            var used = ops.Cast(Selection.Mask, type);                                                           // [B, k]
+            var selectedCount = ops.Op("Max", ops.ReduceSum(used, [1], keepDims: true), ops.Scalar(1, type));  // [B, 1]
+            Value weights;
+            if (pooling == TokenTunePooling.Selected) weights = ops.Op("Div", used, selectedCount);
+            else
+            {
+                var all = ops.ReduceSum(mul.Inputs[1]!, [2], keepDims: false);                                 // w [B, n]
+                var real = ops.ReduceSum(ops.Cast(ops.Op("Greater", all, ops.Scalar(0, type)), type), [1], keepDims: true); // n [B, 1]
+                var position = ops.Cast(Selection.Indices, type);
+                // A mean head trains with the encoder rule (TrainingGraphBuilder.DecoderRule): position 0 is always kept.
+                var kept = ops.Cast(ops.Op("Equal", position, ops.Scalar(0, type)), type);
+                var one = ops.Scalar(1, type);
+                var fixedCount = one;
+                var chance = ops.Op("Div", ops.Op("Max", ops.Op("Sub", selectedCount, fixedCount), ops.Scalar(0, type)),
+                    ops.Op("Max", ops.Op("Sub", real, fixedCount), one));                                          // (k − f)/(n − f)
+                var inclusion = ops.Op("Add", kept, ops.Op("Mul", ops.Op("Sub", one, kept), chance));
+                var drawn = ops.Op("GatherElements", [all, Selection.Indices], Attribute.Of("axis", 1L));       // w at the selected positions
+                weights = ops.Op("Div", ops.Op("Mul", used, drawn), ops.Op("Max", inclusion, ops.Scalar(1e-12f, type)));
+            }
+            var pooled = ops.ReduceSum(ops.Op("Mul", h, ops.Unsqueeze(weights, 2)), [axis], keepDims: node.GetInt("keepdims", 1) != 0);
             _mirrors[node.Outputs[0]!] = TokenTuneMirror.Dense(pooled);
             return true;
         }

@@ -61,7 +61,7 @@ public static class TokenSelection
     public static TokenSelectionOptions WithSpec(TokenSelectionOptions options, string spec)
     {
         if (spec.Contains("pool=", StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"--token-select {spec}: the head's pooling is part of the training graph; choose it with `orttune prepare --token-select ...,pool=selected|all`.");
+            throw new ArgumentException($"--token-select {spec}: the head's pooling is part of the training graph; choose it with `orttune prepare --token-select ...,pool=selected|unbiased|all`.");
         var parts = spec.Split('=', 2, StringSplitOptions.TrimEntries);
         var parsed = parts switch
         {

@@ -75,9 +75,50 @@ public sealed class TokenTuneHeadTests
         Assert.IsLessThanOrEqualTo(1e-5, error, $"logits max error {error:G3}");
     }
 
+    /// <summary>
+    /// pool=unbiased: averaged over every selection the encoder rule can draw ([CLS] and k − 1 of the other real
+    /// tokens, uniformly), the training logits are the unmodified classifier's, for a full-length example and for
+    /// a padded one. The plain selected mean is not (position 0 weighs 1/k in it, 1/n in the eval pool).
+    /// </summary>
+    [TestMethod]
+    public void Unbiased_pooling_averages_to_the_eval_graphs_pool()
+    {
+        const int k = 3;
+        var mask = Tensor.FromArray(Enumerable.Range(0, 16).Select(i => i < 14 ? 1L : 0L).ToArray(), 2, 8); // lengths 8 and 6
+        var (plain, expected) = Train(null, null, mask);
+        var eval = expected[plain.PredictionName].ToArray<float>();
+        foreach (var pooling in new[] { TokenTunePooling.Unbiased, TokenTunePooling.Selected })
+            for (int example = 0; example < 2; example++)
+            {
+                int n = example == 0 ? 8 : 6;
+                var subsets = Pairs(n - 1).ToList();
+                var sum = new double[2];
+                foreach (var (a, b) in subsets)
+                {
+                    // This example draws {0, a, b}; the other example keeps one fixed selection.
+                    long[] rows = example == 0 ? [0, a, b, 0, 1, 2] : [0, 1, 2, 0, a, b];
+                    var selection = (Tensor.FromArray(rows, 2, k), Tensor.FromArray(Enumerable.Repeat(1L, 2 * k).ToArray(), 2, k));
+                    var (tuned, results) = Train(new TokenTuneOptions { Count = k, Pooling = pooling }, selection, mask);
+                    var logits = results[tuned.PredictionName].ToArray<float>();
+                    for (int c = 0; c < 2; c++) sum[c] += logits[example * 2 + c];
+                }
+                double error = Enumerable.Range(0, 2).Max(c => Math.Abs(sum[c] / subsets.Count - eval[example * 2 + c]));
+                if (pooling == TokenTunePooling.Unbiased) Assert.IsLessThanOrEqualTo(1e-5, error, $"example {example} (n {n}): mean logits vs eval, error {error:G3}");
+                else Assert.IsGreaterThan(1e-4, error, $"example {example}: the plain selected mean is biased, so this test can tell the two apart");
+            }
+    }
+
+    /// <summary>Every pair a &lt; b of positions 1 … m.</summary>
+    private static IEnumerable<(long, long)> Pairs(int m)
+    {
+        for (long a = 1; a <= m; a++)
+            for (long b = a + 1; b <= m; b++) yield return (a, b);
+    }
+
     [TestMethod]
     [DataRow(TokenTunePooling.Selected)]
     [DataRow(TokenTunePooling.All)]
+    [DataRow(TokenTunePooling.Unbiased)]
     public void With_every_token_selected_the_head_trains_like_full_backprop(TokenTunePooling pooling)
     {
         var (full, fullResults) = Train(null, null, AllReal);
