@@ -61,7 +61,8 @@ internal static class PrepareCommand
         var tokenSelect = new Option<string?>("--token-select")
         {
             Description = "TokenTune: gradients through a random subset of tokens, p=RATIO (decoder default p=0.3) or k=COUNT; " +
-                          "with a mean head, ',pool=all' trains on the mean over all tokens instead of the selected ones (the reference's). Default: off.",
+                          "with a mean head, the head trains on the mean of the selected tokens (the reference's), ',pool=unbiased' on their " +
+                          "selection-weighted mean (an unbiased estimate of the all-token mean), ',pool=all' on the mean over all tokens. Default: off.",
         };
         var vocabColumns = new Option<string>("--vocab-columns") { Description = "Text columns counted by --vocab-from, comma-separated. Default 'text'.", DefaultValueFactory = _ => "text" };
         var shapes = new ShapeOptions();
