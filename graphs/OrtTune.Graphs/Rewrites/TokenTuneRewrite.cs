@@ -287,9 +287,8 @@ public static class TokenTuneRewrite
                 // A mean head trains with the encoder rule (TrainingGraphBuilder.DecoderRule): position 0 is always kept.
                 var kept = ops.Cast(ops.Op("Equal", position, ops.Scalar(0, type)), type);
                 var one = ops.Scalar(1, type);
-                var fixedCount = one;
-                var chance = ops.Op("Div", ops.Op("Max", ops.Op("Sub", selectedCount, fixedCount), ops.Scalar(0, type)),
-                    ops.Op("Max", ops.Op("Sub", real, fixedCount), one));                                          // (k − f)/(n − f)
+                var chance = ops.Op("Div", ops.Op("Max", ops.Op("Sub", selectedCount, one), ops.Scalar(0, type)),
+                    ops.Op("Max", ops.Op("Sub", real, one), one));                                                 // (k − 1)/(n − 1)
                 var inclusion = ops.Op("Add", kept, ops.Op("Mul", ops.Op("Sub", one, kept), chance));
                 var drawn = ops.Op("GatherElements", [all, Selection.Indices], Attribute.Of("axis", 1L));       // w at the selected positions
                 weights = ops.Op("Div", ops.Op("Mul", used, drawn), ops.Op("Max", inclusion, ops.Scalar(1e-12f, type)));
