@@ -26,9 +26,7 @@ public static class SharedWeights
         {
             var t = v.Initializer!;
             if (t.DataType == DataType.String || t.ByteLength < MinimumBytes || t.ByteLength > Array.MaxLength) continue;
-            if (!evalInitializers.TryGetValue(v.Name, out var e) || e.DataType != t.DataType || !e.Dims.SequenceEqual(t.Dims)) continue;
-            if (!e.RawBytes.AsSpan().SequenceEqual(t.RawBytes)) continue;
-            pairs.Add((v.Name, t, e));
+            if (evalInitializers.TryGetValue(v.Name, out var e) && e.ContentEquals(t)) pairs.Add((v.Name, t, e));
         }
         if (pairs.Count == 0) return null;
 

@@ -29,9 +29,8 @@ public static class TrainingGraphBuilder
         var prepared = ForwardPreparation.Apply(model, options, training: true);
         var lora = prepared.Lora;
         // TokenTune after LoRA: the adapters are ordinary forward nodes by then, so both branches get them.
-        var tokenTune = options.TokenTune is { } tt
-            ? TokenTuneRewrite.Apply(model, tt, decoder: DecoderRule(options))
-            : null;
+        bool decoderRule = DecoderRule(options);
+        var tokenTune = options.TokenTune is { } tt ? TokenTuneRewrite.Apply(model, tt, decoderRule) : null;
         var prediction = ForwardPreparation.Prediction(graph, options.Prediction);
 
         var (trainable, frozen) = lora?.Split(graph) ?? options.Parameters.Split(graph);
@@ -89,7 +88,7 @@ public static class TrainingGraphBuilder
             GradientNames = gradientNames,
             Vocabulary = prepared.Vocabulary,
             TokenTuneCount = tokenTune?.Count,
-            TokenTuneDecoderRule = tokenTune is not null && DecoderRule(options),
+            TokenTuneDecoderRule = tokenTune is not null && decoderRule,
         };
     }
 

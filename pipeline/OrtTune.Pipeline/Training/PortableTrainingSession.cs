@@ -46,53 +46,53 @@ public sealed class PortableTrainingSession : ITrainStepRunner
             // No pre-packed weights in the training graph: a frozen weight read as W and as Wᵀ would be packed twice.
             _training = SessionFactory.Create(Path.Combine(directory, manifest.Files.Training), config with { Prepacking = false }, _shared);
             _optimizer = SessionFactory.Create(Path.Combine(directory, manifest.Files.Optimizer), config);
+
+            var given = parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
+            foreach (var spec in manifest.Trainable)
+            {
+                if (!given.TryGetValue(spec.Name, out var p))
+                    throw new ArtifactFormatException($"No initial value for trainable parameter '{spec.Name}'.");
+                if (!p.GetDims().SequenceEqual(spec.Shape))
+                    throw new ArtifactFormatException(
+                        $"Parameter '{spec.Name}' has shape [{string.Join(",", p.GetDims())}] but the artifacts expect [{string.Join(",", spec.Shape)}]: the parameters come from another model.");
+                _parameters[spec.Name] = OrtValues.FromHost(p);
+                _gradients[spec.Name] = OrtValues.Allocate((int)p.ElementType, p.GetDims());
+                _scratch[spec.Name] = OrtValues.Allocate((int)p.ElementType, p.GetDims());
+            }
+            var savedState = (optimizerState ?? []).ToDictionary(s => s.Name, StringComparer.Ordinal);
+            foreach (var slot in manifest.OptimizerBinding.Slots)
+            {
+                var param = _parameters[slot.Parameter];
+                var info = param.GetTensorTypeAndShape();
+                foreach (var state in slot.States)
+                {
+                    var value = OrtValues.Allocate((int)info.ElementDataType, info.Shape);
+                    if (savedState.TryGetValue(state, out var saved)) OrtValues.Fill(value, saved.RawData.Span);
+                    else OrtValues.Zero(value);
+                    _states[state] = value;
+                }
+            }
+            foreach (var input in manifest.Inputs)
+                _data[input.Name] = OrtValues.Allocate((int)ElementTypes.FromName(input.ElemType), input.Shape);
+
+            _loss = OrtValues.Allocate(1, []);
+            var predictionShape = _training.OutputMetadata[manifest.PredictionName].Dimensions.Select(d => (long)d).ToArray();
+            _prediction = OrtValues.Allocate(1, predictionShape);
+            _learningRate = OrtValues.Allocate(1, []);
+            _step = OrtValues.Allocate(7, []);
+            _gradScale = OrtValues.Allocate(1, []);
+            _gradNorm = OrtValues.Allocate(1, []);
+
+            _trainBinding = BindTraining(_gradients);
+            _scratchBinding = BindTraining(_scratch);
+            _optimizerBinding = BindOptimizer();
         }
         catch
         {
-            _training?.Dispose();
-            _shared?.Dispose();
+            // A foreign checkpoint or a session that fails to open: release what was made (the shared weights are large).
+            Dispose();
             throw;
         }
-
-        var given = parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
-        foreach (var spec in manifest.Trainable)
-        {
-            if (!given.TryGetValue(spec.Name, out var p))
-                throw new ArtifactFormatException($"No initial value for trainable parameter '{spec.Name}'.");
-            if (!p.GetDims().SequenceEqual(spec.Shape))
-                throw new ArtifactFormatException(
-                    $"Parameter '{spec.Name}' has shape [{string.Join(",", p.GetDims())}] but the artifacts expect [{string.Join(",", spec.Shape)}]: the parameters come from another model.");
-            _parameters[spec.Name] = OrtValues.FromHost(p);
-            _gradients[spec.Name] = OrtValues.Allocate((int)p.ElementType, p.GetDims());
-            _scratch[spec.Name] = OrtValues.Allocate((int)p.ElementType, p.GetDims());
-        }
-        var savedState = (optimizerState ?? []).ToDictionary(s => s.Name, StringComparer.Ordinal);
-        foreach (var slot in manifest.OptimizerBinding.Slots)
-        {
-            var param = _parameters[slot.Parameter];
-            var info = param.GetTensorTypeAndShape();
-            foreach (var state in slot.States)
-            {
-                var value = OrtValues.Allocate((int)info.ElementDataType, info.Shape);
-                if (savedState.TryGetValue(state, out var saved)) OrtValues.Fill(value, saved.RawData.Span);
-                else OrtValues.Zero(value);
-                _states[state] = value;
-            }
-        }
-        foreach (var input in manifest.Inputs)
-            _data[input.Name] = OrtValues.Allocate((int)ElementTypes.FromName(input.ElemType), input.Shape);
-
-        _loss = OrtValues.Allocate(1, []);
-        var predictionShape = _training.OutputMetadata[manifest.PredictionName].Dimensions.Select(d => (long)d).ToArray();
-        _prediction = OrtValues.Allocate(1, predictionShape);
-        _learningRate = OrtValues.Allocate(1, []);
-        _step = OrtValues.Allocate(7, []);
-        _gradScale = OrtValues.Allocate(1, []);
-        _gradNorm = OrtValues.Allocate(1, []);
-
-        _trainBinding = BindTraining(_gradients);
-        _scratchBinding = BindTraining(_scratch);
-        _optimizerBinding = BindOptimizer();
     }
 
     /// <summary>Opens an artifacts directory with the given initial parameters (and optimizer state, when resuming).</summary>
@@ -225,9 +225,10 @@ public sealed class PortableTrainingSession : ITrainStepRunner
     public void Dispose()
     {
         _eval?.Dispose();
-        foreach (var d in new IDisposable[] { _trainBinding, _scratchBinding, _optimizerBinding, _run, _training, _optimizer,
+        // Null-tolerant: the constructor calls this when it fails halfway.
+        foreach (var d in new IDisposable?[] { _trainBinding, _scratchBinding, _optimizerBinding, _run, _training, _optimizer,
                      _loss, _prediction, _learningRate, _step, _gradScale, _gradNorm })
-            d.Dispose();
+            d?.Dispose();
         foreach (var map in new[] { _parameters, _gradients, _scratch, _states, _data })
             foreach (var v in map.Values) v.Dispose();
         _shared?.Dispose(); // after every session that reads it

@@ -94,7 +94,7 @@ public sealed class OrtConformanceTests
         bool head = with == "head";
         var (indices, mask) = TokenTuneTests.RandomSelection(selectionCase with { Kind = head ? LossKind.SequenceClassificationCrossEntropy : selectionCase.Kind },
             tokenTune.SelectedCount(selectionCase.Sequence, selectionCase.Decoder && !head), seed: 3);
-        var inputs = new List<NamedTensor> { Int64(TokenTuneOptions.DefaultIndicesName, indices), Int64(TokenTuneOptions.DefaultMaskName, mask) };
+        var inputs = new List<NamedTensor> { indices.ToNamed(TokenTuneOptions.DefaultIndicesName), mask.ToNamed(TokenTuneOptions.DefaultMaskName) };
         if (head)
             inputs.AddRange([NamedTensor.FromValues<long>("labels", [2], [1, 0]),
                              NamedTensor.FromValues<long>(ClassificationHead.MaskInput, [2, 8], [.. Enumerable.Repeat(1L, 13), 0, 0, 0])]);
@@ -138,8 +138,6 @@ public sealed class OrtConformanceTests
             options => options with { Vocabulary = pema },
             [NamedTensor.FromValues<long>("input_ids", ids.Dims.ToArray(), compact)]);
     }
-
-    private static NamedTensor Int64(string name, Tensor t) => NamedTensor.FromRawData(name, TensorElementType.Int64, t.Dims.ToArray(), t.RawBytes);
 
     /// <summary>An error inside the runtime's wasm arrives as a bare pointer; the harness reads ONNX Runtime's own message.</summary>
     [TestMethod]
