@@ -9,6 +9,9 @@ namespace OrtTune.Graphs.Training;
 /// frozen weights, mostly) once, in one file beside them, and points both graphs' tensors at it, so that saving them
 /// with that file in <see cref="Onnx.SaveOptions.SharedDataFiles"/> writes references instead of copies. The
 /// portable runner reads the file once and gives both sessions the same buffers.
+/// Only tensors read as weights are shared: by MatMul or Gemm as the second operand, by Gather as the table, by
+/// DequantizeLinear. ONNX Runtime's graph optimizers rewrite other constants in place, e.g. the transpose optimizer
+/// re-lays a RoPE table that an element-wise op broadcasts, and a buffer the runner owns cannot follow that rewrite.
 /// </summary>
 public static class SharedWeights
 {
@@ -26,7 +29,8 @@ public static class SharedWeights
         {
             var t = v.Initializer!;
             if (t.DataType == DataType.String || t.ByteLength < MinimumBytes || t.ByteLength > Array.MaxLength) continue;
-            if (evalInitializers.TryGetValue(v.Name, out var e) && e.ContentEquals(t)) pairs.Add((v.Name, t, e));
+            if (evalInitializers.TryGetValue(v.Name, out var e) && e.ContentEquals(t) && ReadAsWeight(v) && ReadAsWeight(eval.FindInitializer(v.Name)!))
+                pairs.Add((v.Name, t, e));
         }
         if (pairs.Count == 0) return null;
 
@@ -50,4 +54,7 @@ public static class SharedWeights
         }
         return new SharedWeightsSpec { File = fileName, Tensors = specs };
     }
+
+    private static bool ReadAsWeight(Value v) => v.Uses.Count > 0 && v.Uses.All(u => (u.Node.Domain, u.Node.OpType, u.InputIndex) is
+        ("", "MatMul" or "Gemm", 1) or ("", "Gather", 0) or ("", "DequantizeLinear", 0 or 1));
 }

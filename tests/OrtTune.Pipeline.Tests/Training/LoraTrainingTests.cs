@@ -164,6 +164,53 @@ public sealed class LoraTrainingTests
         }
     }
 
+    /// <summary>
+    /// Regression: at sequence 64 the llama fixture's folded RoPE tables pass 1 KiB. They were shared too, and ONNX
+    /// Runtime's transpose optimizer, which rewrites a constant that an element-wise op broadcasts, then ran layer 1
+    /// on a table of the wrong layout ("12 by 512" on the benchmark's Llama). Only weights read as weights are shared
+    /// now, and the step equals the one of the same artifacts loaded without sharing.
+    /// </summary>
+    [TestMethod]
+    public void Constant_tables_that_onnx_runtime_rewrites_are_not_shared()
+    {
+        var dir = Path.Combine(RepoPaths.Root, "tests", "fixtures", "models", "llama");
+        var artifacts = Path.Combine(Path.GetTempPath(), "orttune-shared-rope-" + Guid.NewGuid().ToString("N")[..8]);
+        const int sequence = 64;
+        try
+        {
+            var manifest = ArtifactBuilder.Build(Path.Combine(dir, "model.onnx"), artifacts, new ArtifactOptions
+            {
+                Shapes = new SpecializationOptions { Batch = 1, Sequence = sequence },
+                Loss = new LossOptions(LossKind.CausalLMCrossEntropy),
+                Lora = new LoraOptions { Rank = 4 },
+            });
+            var eval = OnnxModelIO.Load(Path.Combine(artifacts, manifest.Files.Eval)).Graph;
+            var shared = manifest.SharedWeights!.Tensors.Select(t => t.Name).ToHashSet();
+            var tables = eval.Initializers.Where(v => v.Initializer!.IsFolded && v.Initializer.ByteLength >= SharedWeights.MinimumBytes).Select(v => v.Name).ToList();
+            Assert.IsNotEmpty(tables, "the folded RoPE tables are over 1 KiB at this length");
+            Assert.IsFalse(tables.Any(shared.Contains), "folded constant tables stay in each graph: " + string.Join(", ", tables.Where(shared.Contains)));
+            Assert.IsTrue(shared.Contains("model.layers.0.self_attn.q_proj.weight") || shared.Any(n => n.Contains("q_proj", StringComparison.Ordinal)), "the weights are still shared");
+
+            var ids = Enumerable.Range(0, sequence).Select(i => (long)((i * 37 + 11) % 100)).ToArray();
+            List<NamedTensor> batch = [NamedTensor.FromValues<long>("input_ids", [1, sequence], ids), NamedTensor.FromValues<long>("labels", [1, sequence], ids)];
+            float sharedLoss;
+            using (var session = SessionCheckpoints.Open(artifacts)) sharedLoss = session.TrainStep(batch);
+            // The same artifacts without the manifest's sharing entry: each session reads the file as plain external data.
+            var manifestPath = Path.Combine(artifacts, "manifest.json");
+            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifestPath))!.AsObject();
+            Assert.IsTrue(json.Remove("sharedWeights"));
+            File.WriteAllText(manifestPath, json.ToJsonString());
+            using var plain = SessionCheckpoints.Open(artifacts);
+            float plainLoss = plain.TrainStep(batch);
+            Assert.IsTrue(float.IsFinite(sharedLoss));
+            Assert.AreEqual(plainLoss, sharedLoss, 1e-5f);
+        }
+        finally
+        {
+            if (Directory.Exists(artifacts)) Directory.Delete(artifacts, recursive: true);
+        }
+    }
+
     private static OrtTune.Graphs.IR.Tensor Transposed(OrtTune.Graphs.IR.Tensor t)
     {
         if (t.Rank != 2 || t.DataType != OrtTune.Graphs.IR.DataType.Float) return t;
