@@ -158,7 +158,8 @@ public static class OrtArtifactImporter
 
     /// <summary>
     /// ORT's training model runs Dropout in training mode; its eval model (the import's source) has training_mode
-    /// cleared. Sets it back to true on every Dropout whose training_mode is absent; returns how many.
+    /// cleared. Sets it back to true on every Dropout whose training_mode is absent; returns how many. Each gets a
+    /// seed of its own where it has none, so that a training run is reproducible (masks still change every step).
     /// </summary>
     private static int EnableTrainingDropout(Graph graph)
     {
@@ -171,6 +172,7 @@ public static class OrtArtifactImporter
             if (node.InputOrNull(1) is null)
                 node.SetInput(1, graph.AddInitializer(graph.UniqueName("import/dropout_ratio"), Tensor.Scalar(0.5f)));
             node.SetInput(2, on);
+            if (node.Attr("seed") is null) node.SetAttr(IR.Attribute.Of("seed", (long)(count + 1)));
             count++;
         }
         return count;

@@ -36,6 +36,8 @@ public sealed class OrtArtifactImporterTests
         var dropouts = training.Nodes.Where(n => n.OpType == "Dropout").ToList();
         Assert.HasCount(2, dropouts);
         foreach (var d in dropouts) Assert.AreEqual(1, d.InputOrNull(2)?.Initializer?.ToInt64Array()[0], "training_mode = true");
+        // Seeded, each its own: a run with the same data is reproducible (an unseeded one drew new masks per process).
+        CollectionAssert.AllItemsAreUnique(dropouts.Select(d => d.Attr("seed")?.AsInt() ?? throw new AssertFailedException($"'{d.Name}' has no seed")).ToList());
         var eval = OnnxModelIO.Load(Path.Combine(output, "eval_model.onnx")).Graph;
         Assert.IsTrue(eval.Nodes.Where(n => n.OpType == "Dropout").All(n => n.InputOrNull(2) is null), "the eval graph keeps Dropout off");
 
