@@ -45,17 +45,7 @@ public sealed class Stories260KTests
             // The sequence is the model's own sample, so it starts near 1: compare the mean loss, ln(perplexity).
             Assert.IsLessThan(0.5 * Math.Log(before), Math.Log(after));
 
-            var onnx = Path.Combine(dir, "stories.onnx");
-            Assert.AreEqual(0, CliRunner.Run("export", artifacts, "--out", onnx).exitCode);
-            using var plain = new InferenceSession(onnx);
-            using var input = OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length]);
-            using var result = plain.Run(new RunOptions(), ["input_ids"], [input], plain.OutputNames.ToArray());
-            var manifest = OrtTune.Artifacts.Manifest.ArtifactManifest.Load(artifacts);
-            using var session = OrtTune.Pipeline.Training.SessionCheckpoints.Open(artifacts, OrtTune.Pipeline.Training.CheckpointStore.Resolve(Path.Combine(artifacts, "checkpoints", "best")));
-            var expected = session.Evaluate(BatchSource.FromNpyFolder(data, manifest)[0]).prediction;
-            double diff = expected.Zip(result[0].GetTensorDataAsSpan<float>().ToArray()).Max(x => Math.Abs((double)x.First - x.Second));
-            TestContext.WriteLine($"stories260K max |export − eval graph| = {diff:E3}");
-            Assert.IsLessThanOrEqualTo(1e-5, diff);
+            AssertExportMatchesTheEvalGraph(artifacts, data, ids, Path.Combine(dir, "stories.onnx"));
 
             var first = CliRunner.Run("generate", artifacts, "--prompt-ids", string.Join(",", ids.Take(4)), "--max-tokens", "16", "--temperature", "0.8", "--top-k", "40", "--seed", "1");
             Assert.AreEqual(0, first.exitCode, first.error);
@@ -71,6 +61,80 @@ public sealed class Stories260KTests
         }
     }
 
+
+    /// <summary>
+    /// LoRA over frozen weights held in int8 (--quantize-frozen): the artifacts store the matrices and the embedding in
+    /// int8, fine-tuning still lowers the loss, and the export is a plain float model that computes what the eval graph
+    /// computes (the dequantized weights with the adapters merged in).
+    /// </summary>
+    [TestMethod]
+    public void Lora_over_an_int8_base_trains_and_exports_a_float_model()
+    {
+        var shared = Path.GetDirectoryName(CliRunner.RequireShared("data", "models", "stories260K", "stories260K.onnx"))!;
+        var dir = Directory.CreateTempSubdirectory("orttune-stories-int8-").FullName;
+        try
+        {
+            var ids = NpyFile.Read(Path.Combine(shared, "ref_ids.npy")).ToArray<long>();
+            var data = Directory.CreateDirectory(Path.Combine(dir, "data")).FullName;
+            TestNpy.WriteInt64(Path.Combine(data, "input_ids.npy"), ids, 1, ids.Length);
+            TestNpy.WriteInt64(Path.Combine(data, "labels.npy"), ids, 1, ids.Length);
+            var artifacts = Path.Combine(dir, "artifacts");
+            var (code, _, error) = CliRunner.Run("prepare", Path.Combine(shared, "stories260K.onnx"), "--out", artifacts, "--batch", "1",
+                "--seq", ids.Length.ToString(), "--loss", "causal-lm", "--freeze", "fc,fs", "--lr", "1e-2",
+                "--trainable", "lora:r=8,alpha=16,targets=*wq*|*wv*|*w1*|*w2*|*w3*", "--quantize-frozen");
+            Assert.AreEqual(0, code, error);
+            var manifest = OrtTune.Artifacts.Manifest.ArtifactManifest.Load(artifacts);
+            Assert.AreEqual("int8", manifest.Methods["quantize"]["frozen"]);
+            var int8 = manifest.SharedWeights!.Tensors.Where(t => t.ElemType == "int8").ToList();
+            TestContext.WriteLine($"int8 tensors shared: {int8.Count}, {int8.Sum(t => t.Length)} bytes; float: {manifest.SharedWeights.Tensors.Where(t => t.ElemType != "int8").Sum(t => t.Length)} bytes");
+            // wq, wo, w1, w2, w3 of each of the 5 layers; wk and wv (32×64) are under the default 4096 values and stay float.
+            Assert.IsGreaterThanOrEqualTo(5 * 5, int8.Count, "the layers' matrices are held in int8");
+
+            double Loss(string? checkpoint)
+            {
+                string[] args = ["eval", artifacts, "--data", data, "--json", .. checkpoint is null ? Array.Empty<string>() : ["--checkpoint", checkpoint]];
+                var (c, o, e) = CliRunner.Run(args);
+                Assert.AreEqual(0, c, e);
+                using var json = JsonDocument.Parse(o);
+                return json.RootElement.GetProperty("loss").GetDouble();
+            }
+            double before = Loss(Path.Combine(artifacts, "checkpoint"));
+            (code, _, error) = CliRunner.Run("train", artifacts, "--data", data, "--eval-data", data, "--steps", "30", "--eval-every", "10");
+            Assert.AreEqual(0, code, error);
+            double after = Loss(null);
+            TestContext.WriteLine($"stories260K LoRA over int8: loss on the reference sequence {before:F4} → {after:F4}");
+            Assert.IsLessThan(0.7 * before, after);
+
+            var onnx = Path.Combine(dir, "stories.onnx");
+            AssertExportMatchesTheEvalGraph(artifacts, data, ids, onnx, tolerance: 1e-4);
+            var exported = OrtTune.Graphs.Onnx.OnnxModelIO.Load(onnx).Graph;
+            Assert.IsFalse(exported.Initializers.Any(v => v.Initializer!.DataType == OrtTune.Graphs.IR.DataType.Int8), "the export holds float weights");
+            Assert.IsFalse(exported.Nodes.Any(n => n.OpType == "DequantizeLinear"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Exports the best checkpoint to <paramref name="onnx"/> and checks plain ONNX Runtime computes the eval graph's
+    /// prediction on it, within <paramref name="tolerance"/> (merged adapters sum in another order than the branches).
+    /// </summary>
+    private void AssertExportMatchesTheEvalGraph(string artifacts, string data, long[] ids, string onnx, double tolerance = 1e-5)
+    {
+        var (code, _, error) = CliRunner.Run("export", artifacts, "--out", onnx);
+        Assert.AreEqual(0, code, error);
+        using var plain = new InferenceSession(onnx);
+        using var input = OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length]);
+        using var result = plain.Run(new RunOptions(), ["input_ids"], [input], plain.OutputNames.ToArray());
+        var manifest = OrtTune.Artifacts.Manifest.ArtifactManifest.Load(artifacts);
+        using var session = OrtTune.Pipeline.Training.SessionCheckpoints.Open(artifacts, OrtTune.Pipeline.Training.CheckpointStore.Resolve(Path.Combine(artifacts, "checkpoints", "best")));
+        var expected = session.Evaluate(BatchSource.FromNpyFolder(data, manifest)[0]).prediction;
+        double diff = expected.Zip(result[0].GetTensorDataAsSpan<float>().ToArray()).Max(x => Math.Abs((double)x.First - x.Second));
+        TestContext.WriteLine($"stories260K max |export − eval graph| = {diff:E3} (largest logit {expected.Max(Math.Abs):F1})");
+        Assert.IsLessThanOrEqualTo(tolerance, diff);
+    }
 
     private static JsonElement Eval(params string[] args)
     {

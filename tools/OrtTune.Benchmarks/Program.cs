@@ -7,7 +7,7 @@ using OrtTune.Benchmarks;
 //   prepare   --model DIR/model.onnx --artifacts DIR   (the benchmark's artifacts only)
 //   pema      --model DIR/model.onnx --gpt2 DIR --sst2 DIR [--out docs/benchmarks] [--batch 8] [--seq 128] [--steps 2]
 //   pema-report --json docs/benchmarks/pema-memory.json   (rewrites pema-memory.md from the raw results)
-//   tokentune --models DIR [--out docs/benchmarks] [--steps 2] [--threads 2] [--models-only bert,llama] [--training full,lora]
+//   tokentune --models DIR [--out docs/benchmarks] [--steps 2] [--threads 2] [--models-only bert,llama] [--training full,lora,qlora]
 //             [--ratios base,1,0.5,0.3,0.25,0.1]   (DIR from /usr/bin/python3 tools/bench/tokentune_models.py --out DIR)
 //   tokentune-report --json docs/benchmarks/tokentune.json   (rewrites tokentune.md and .png from the raw results)
 //   report    --json docs/benchmarks/bert-base-step.json   (rewrites the .md beside it from the raw results)
@@ -109,7 +109,7 @@ static int Usage()
         usage: OrtTune.Benchmarks bert-base --model DIR/model.onnx [--out docs/benchmarks] [--steps 3] [--rounds 2] [--threads 2]
                                             [--artifacts DIR] [--python /usr/bin/python3] [--peer PATH] [--no-peer] [--no-profile]
                OrtTune.Benchmarks tokentune --models DIR [--out docs/benchmarks] [--steps 2] [--threads 2] [--models-only bert,llama]
-                                            [--training full,lora] [--ratios base,1,0.5,0.3,0.25,0.1]
+                                            [--training full,lora,qlora] [--ratios base,1,0.5,0.3,0.25,0.1]
                OrtTune.Benchmarks prepare --model DIR/model.onnx --artifacts DIR
                OrtTune.Benchmarks pema --model DIR/model.onnx --gpt2 DIR(encoder.json, vocab.bpe) --sst2 DIR [--out docs/benchmarks] [--batch 8] [--seq 128] [--steps 2]
                OrtTune.Benchmarks report --json docs/benchmarks/bert-base-step.json

@@ -131,10 +131,12 @@ internal static class TokenTuneBenchmark
             Optimizer = new AdamWOptions(),
             LearningRate = LearningRate,
             // The reference's LoRA: the MLP of Llama (gate, up, down), BERT's query and value (the usual default).
-            Lora = c.Training == "lora"
+            // qlora: LoRA over a base whose frozen weights are held in int8 (the paper's QLoRA comparison, in standard ops).
+            Lora = c.Training is "lora" or "qlora"
                 ? new LoraOptions { Rank = 8, Alpha = 16, Targets = decoder ? ["*gate_proj*", "*up_proj*", "*down_proj*"] : LoraOptions.DefaultTargets }
                 : null,
             TokenTune = c.Ratio is { } p ? new TokenTuneOptions { Ratio = p } : null,
+            QuantizeFrozen = c.Training == "qlora" ? new FrozenWeightQuantizationOptions() : null,
         });
     }
 

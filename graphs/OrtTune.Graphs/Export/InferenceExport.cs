@@ -45,6 +45,8 @@ public static class InferenceExport
             graph.Inputs.Remove(input);
             graph.AddInitializer(input, value.ToTensor());
         }
+        // Weights held in int8 go back to float (the dequantized values they trained as), so adapters merge into them.
+        if (manifest.Methods.ContainsKey(FrozenWeightQuantization.MethodName)) FrozenWeightQuantization.Restore(model);
         if (adapters.Count > 0)
         {
             var settings = manifest.Methods.GetValueOrDefault("lora")

@@ -35,6 +35,8 @@ public static class OrtArtifactWriter
     {
         if (options.ModelLoss is not null)
             throw new OrtTuneException("The ORT-format writer appends its own loss block; ArtifactOptions.ModelLoss is for imported ORT sets, which already are in this format.");
+        if (options.QuantizeFrozen is not null)
+            throw new OrtTuneException("Quantized frozen weights (--quantize-frozen) are for the portable format only: the ORT format keeps frozen weights as float checkpoint parameters.");
         var source = Path.GetFullPath(modelPath);
         var directory = Path.GetFullPath(outputDirectory);
         Directory.CreateDirectory(directory);

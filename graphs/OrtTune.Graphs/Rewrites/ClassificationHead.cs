@@ -10,7 +10,8 @@ namespace OrtTune.Graphs.Rewrites;
 /// <summary>
 /// Turns a model whose output is per-token (an LM head's logits) into a sequence classifier: the hidden states the
 /// output layer reads are pooled with weights w[b, s] (last real token, mean over real tokens, or first token) as
-/// Σ_s w·h, then a new linear layer gives "class_logits" [batch, classes], which becomes the only output. The old
+/// Σ_s w·h, optionally through a new dense layer with tanh (BERT's pooler), then a new linear layer gives
+/// "class_logits" [batch, classes], which becomes the only output. The old
 /// output layer is removed, so a tied embedding is no longer shared. Real tokens come from the "attention_mask" input,
 /// added (int64 [batch, seq]) when the model has none.
 /// </summary>
@@ -22,8 +23,15 @@ public static class ClassificationHead
     /// <summary>Name of a mean-pooling head's pooled hidden states [batch, d] (TokenTune's training graph pools them anew).</summary>
     public const string MeanPooledName = "class_mean_pooled";
 
-    /// <summary>The new parameters (trainable even when LoRA freezes the rest, like PEFT's modules_to_save).</summary>
-    public sealed record Result(string Weight, string Bias, string Output);
+    /// <summary>
+    /// The classifier's weight and bias, the pooler's (null without one), and the logits. All of them are new
+    /// parameters, trainable even when LoRA freezes the rest, like PEFT's modules_to_save.
+    /// </summary>
+    public sealed record Result(string Weight, string Bias, string Output, string? PoolerWeight = null, string? PoolerBias = null)
+    {
+        public IEnumerable<string> Parameters =>
+            new[] { PoolerWeight, PoolerBias, Weight, Bias }.Where(n => n is not null).Select(n => n!);
+    }
 
     /// <summary>Rewrites <paramref name="model"/> in place (specialised: static shapes).</summary>
     public static Result Apply(Model model, ClassificationHeadOptions options)
@@ -52,6 +60,14 @@ public static class ClassificationHead
         var pooled = ops.ReduceSum(ops.Op("Mul", hidden, ops.Unsqueeze(weights, 2)), [1], keepDims: false); // [b, d]
         if (options.Pooling == HeadPooling.Mean) graph.RenameValue(pooled, graph.UniqueName(MeanPooledName));
 
+        Value? poolerWeight = null, poolerBias = null;
+        if (options.Pooler)
+        {
+            // Its own seed stream, so adding the pooler does not change the classifier's initial weights.
+            poolerWeight = graph.AddInitializer(graph.UniqueName("classifier.pooler.weight"), Normal((int)dim, dim, options.Seed + 1));
+            poolerBias = graph.AddInitializer(graph.UniqueName("classifier.pooler.bias"), Tensor.FromArray(new float[dim], dim));
+            pooled = ops.Op("Tanh", ops.Op("Gemm", [pooled, poolerWeight, poolerBias], Attribute.Of("transB", 1L)));
+        }
         var weight = graph.AddInitializer(graph.UniqueName("classifier.weight"), Normal(options.Classes, dim, options.Seed));
         var bias = graph.AddInitializer(graph.UniqueName("classifier.bias"), Tensor.FromArray(new float[options.Classes], options.Classes));
         var logits = ops.Op("Gemm", [pooled, weight, bias], Attribute.Of("transB", 1L));
@@ -60,7 +76,7 @@ public static class ClassificationHead
         graph.Outputs.Add(logits);
         DeadCodeElimination.Sweep(graph);
         graph.Inputs.RemoveAll(v => v.Uses.Count == 0 && v.Name != MaskInput && v.Initializer is null && v.ElemType != DataType.Int64);
-        return new Result(weight.Name, bias.Name, logits.Name);
+        return new Result(weight.Name, bias.Name, logits.Name, poolerWeight?.Name, poolerBias?.Name);
     }
 
     /// <summary>The named value, or the first input of the node producing the model's first output (through a bias Add).</summary>

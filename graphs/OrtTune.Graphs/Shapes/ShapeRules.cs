@@ -56,6 +56,7 @@ public static class ShapeRules
         Add(Onnx, UnaryRules.Identity, "Identity");
         Add(Onnx, CastRules.Cast, "Cast");
         Add(Onnx, CastRules.CastLike, "CastLike");
+        Add(Onnx, CastRules.DequantizeLinear, "DequantizeLinear");
 
         // Element-wise.
         Add(Onnx, UnaryRules.SameAsInput,

@@ -120,6 +120,7 @@ public static class ArtifactBuilder
         var prediction = graph.Outputs.First(o => o.Name == training.PredictionName);
         ParameterInputs.Lift(graph, training.Trainable.Select(n => graph.FindInitializer(n)!));
         WeightTransposeFolding.Apply(graph); // as in the training graph, so that both store a frozen weight alike
+        if (options.QuantizeFrozen is { } quantize) FrozenWeightQuantization.Apply(model, quantize);
         var loss = options.ModelLoss is { } own ? TrainingGraphBuilder.ModelLoss(graph, own, prediction) : Loss.Append(model, prediction, options.Loss);
         graph.Outputs.Clear();
         graph.Outputs.Add(loss);
@@ -137,6 +138,8 @@ public static class ArtifactBuilder
         if (options.TokenTune is { } tokenTune)
             methods["tokentune"] = tokenTune.ToSettings(training.TokenTuneCount!.Value, training.TokenTuneDecoderRule);
         if (options.Head is { } head) methods["head"] = new() { ["spec"] = head.ToSpec() };
+        if (options.QuantizeFrozen is { } q)
+            methods[FrozenWeightQuantization.MethodName] = new() { ["frozen"] = "int8", ["minElements"] = q.MinElements.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (training.Vocabulary is { } pema)
             methods["pema"] = new()
             {

@@ -29,6 +29,9 @@ public sealed record ArtifactOptions
     /// <summary>TokenTune token selection in the training graph; recorded in the manifest as Methods["tokentune"]. Default null (off).</summary>
     public TokenTuneOptions? TokenTune { get; init; }
 
+    /// <summary>Frozen weights held in int8 in both graphs (<see cref="TrainingGraphOptions.QuantizeFrozen"/>); recorded in the manifest. Default null (off).</summary>
+    public FrozenWeightQuantizationOptions? QuantizeFrozen { get; init; }
+
     /// <summary>The optimizer graph: <see cref="AdamWOptions"/> (default) or <see cref="SgdOptions"/>.</summary>
     public OptimizerOptions Optimizer { get; init; } = new AdamWOptions();
 
@@ -56,5 +59,6 @@ public sealed record ArtifactOptions
         Vocabulary = Vocabulary,
         Head = Head,
         TokenTune = TokenTune,
+        QuantizeFrozen = QuantizeFrozen,
     };
 }

@@ -37,12 +37,13 @@ public static class TrainingGraphBuilder
         if (prepared.Head is { } head)
         {
             // A new head starts random: it trains whatever else is frozen (PEFT's modules_to_save).
-            var added = new[] { head.Weight, head.Bias }.Select(n => graph.FindInitializer(n)!).Where(v => !trainable.Contains(v)).ToList();
+            var added = head.Parameters.Select(n => graph.FindInitializer(n)!).Where(v => !trainable.Contains(v)).ToList();
             trainable.AddRange(added);
             frozen.RemoveAll(added.Contains);
         }
         var initial = ParameterInputs.Lift(graph, trainable);
         if (options.FoldWeightTransposes) WeightTransposeFolding.Apply(graph); // frozen weights in the layout they are read, as the eval graph stores them
+        if (options.QuantizeFrozen is { } quantize) FrozenWeightQuantization.Apply(model, quantize);
         var dataInputs = graph.Inputs.Where(v => !initial.ContainsKey(v.Name)).Select(v => v.Name).ToList();
 
         Value loss;
@@ -57,7 +58,9 @@ public static class TrainingGraphBuilder
         var autodiff = tokenTune is null
             ? options.Autodiff
             : options.Autodiff with { StopGradient = options.Autodiff.StopGradient.Concat(tokenTune.StopGradient).ToHashSet() };
+        var forward = graph.Nodes.ToHashSet();
         var grads = ReverseMode.Differentiate(model, loss, trainable, autodiff);
+        if (options.QuantizeFrozen is not null) FrozenWeightQuantization.DequantizeAgainForBackward(model, forward);
 
         var ops = new OpBuilder(graph, model.OpsetImports, "train/");
         var gradientNames = new Dictionary<string, string>(StringComparer.Ordinal);

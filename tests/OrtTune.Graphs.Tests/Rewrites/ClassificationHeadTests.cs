@@ -16,10 +16,12 @@ namespace OrtTune.Graphs.Tests.Rewrites;
 public sealed class ClassificationHeadTests
 {
     [TestMethod]
-    [DataRow(HeadPooling.Last)]
-    [DataRow(HeadPooling.Mean)]
-    [DataRow(HeadPooling.First)]
-    public void Pools_the_hidden_states_and_applies_the_new_linear_layer(HeadPooling pooling)
+    [DataRow(HeadPooling.Last, false)]
+    [DataRow(HeadPooling.Mean, false)]
+    [DataRow(HeadPooling.First, false)]
+    [DataRow(HeadPooling.Mean, true)]
+    [DataRow(HeadPooling.Last, true)]
+    public void Pools_the_hidden_states_and_applies_the_new_linear_layer(HeadPooling pooling, bool pooler)
     {
         const int batch = 2, seq = 8, classes = 3;
         var dir = Path.Combine(TestPaths.FixtureModels, "llama");
@@ -27,7 +29,7 @@ public sealed class ClassificationHeadTests
         new Specialization(new SpecializationOptions { Batch = batch, Sequence = seq }).Run(model);
         var lmHead = model.Graph.Outputs[0].Producer!;
         var hidden = lmHead.Inputs[0]!;
-        var result = ClassificationHead.Apply(model, new ClassificationHeadOptions { Classes = classes, Pooling = pooling, Seed = 5 });
+        var result = ClassificationHead.Apply(model, new ClassificationHeadOptions { Classes = classes, Pooling = pooling, Pooler = pooler, Seed = 5 });
 
         var graph = model.Graph;
         CollectionAssert.AreEqual(new[] { "input_ids", ClassificationHead.MaskInput }, graph.Inputs.Select(v => v.Name).ToArray());
@@ -49,6 +51,10 @@ public sealed class ClassificationHeadTests
         var b = graph.FindInitializer(result.Bias)!.Initializer!.ToArray<float>();
         int d = h.Length / (batch * seq);
         Assert.IsTrue(w.Any(v => v != 0) && w.All(v => Math.Abs(v) < 0.2f), "N(0, 0.02) initialisation");
+        Assert.AreEqual(pooler, result.PoolerWeight is not null);
+        var pw = pooler ? graph.FindInitializer(result.PoolerWeight!)!.Initializer!.ToArray<float>() : null;
+        var pb = pooler ? graph.FindInitializer(result.PoolerBias!)!.Initializer!.ToArray<float>() : null;
+        if (pooler) CollectionAssert.AreEquivalent(new[] { result.PoolerWeight, result.PoolerBias, result.Weight, result.Bias }, result.Parameters.ToArray());
 
         for (int i = 0; i < batch; i++)
         {
@@ -63,6 +69,8 @@ public sealed class ClassificationHeadTests
                 };
                 for (int k = 0; k < d; k++) pooled[k] += weight * h[(i * seq + s) * d + k];
             }
+            if (pooler)
+                pooled = Enumerable.Range(0, d).Select(j => Math.Tanh(pb![j] + Enumerable.Range(0, d).Sum(k => pw![j * d + k] * pooled[k]))).ToArray();
             for (int c = 0; c < classes; c++)
             {
                 double expected = b[c] + Enumerable.Range(0, d).Sum(k => w[c * d + k] * pooled[k]);
@@ -79,5 +87,11 @@ public sealed class ClassificationHeadTests
         Assert.AreEqual(HeadPooling.Mean, ClassificationHeadOptions.Parse("4:mean").Pooling);
         StringAssert.Contains(Assert.ThrowsExactly<OrtTuneException>(() => ClassificationHeadOptions.Parse("1")).Message, "at least 2 classes");
         StringAssert.Contains(Assert.ThrowsExactly<OrtTuneException>(() => ClassificationHeadOptions.Parse("2:max")).Message, "last, mean or first");
+        var withPooler = ClassificationHeadOptions.Parse("2:mean:pooler");
+        Assert.IsTrue(withPooler.Pooler);
+        Assert.AreEqual("2:mean:pooler", withPooler.ToSpec());
+        Assert.AreEqual(withPooler, ClassificationHeadOptions.Parse(withPooler.ToSpec()));
+        Assert.IsFalse(ClassificationHeadOptions.Parse("2:mean").Pooler);
+        StringAssert.Contains(Assert.ThrowsExactly<OrtTuneException>(() => ClassificationHeadOptions.Parse("2:mean:mlp")).Message, "'pooler'");
     }
 }

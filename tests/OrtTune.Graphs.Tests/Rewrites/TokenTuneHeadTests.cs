@@ -23,10 +23,17 @@ public sealed class TokenTuneHeadTests
         Head = new ClassificationHeadOptions { Classes = 2, Pooling = HeadPooling.Mean },
     };
 
-    /// <summary>TokenTuneTests.Train on the classifier, with <paramref name="mask"/> as the head's attention mask.</summary>
+    /// <summary>
+    /// TokenTuneTests.Train on the classifier, with <paramref name="mask"/> as the head's attention mask and, with
+    /// <paramref name="pooler"/>, a dense + tanh layer between the pool and the classifier.
+    /// </summary>
     private static (TrainingGraph Graph, Dictionary<string, Tensor> Results) Train(TokenTuneOptions? tokenTune,
-        (Tensor Indices, Tensor Mask)? selection, Tensor mask) =>
-        TokenTuneTests.Train(Classifier with { Inputs = new(Classifier.Inputs) { [ClassificationHead.MaskInput] = mask } }, tokenTune, selection);
+        (Tensor Indices, Tensor Mask)? selection, Tensor mask, bool pooler = false) =>
+        TokenTuneTests.Train(Classifier with
+        {
+            Inputs = new(Classifier.Inputs) { [ClassificationHead.MaskInput] = mask },
+            Head = Classifier.Head! with { Pooler = pooler },
+        }, tokenTune, selection);
 
     private static Tensor AllReal => Tensor.FromArray(Enumerable.Repeat(1L, (int)(Classifier.Batch * Classifier.Sequence)).ToArray(),
         Classifier.Batch, Classifier.Sequence);
@@ -47,19 +54,21 @@ public sealed class TokenTuneHeadTests
     private static TokenTuneOptions Options(TokenTunePooling pooling) => new() { Count = 3, Pooling = pooling };
 
     [TestMethod]
-    public void Selected_pooling_trains_the_head_on_the_mean_of_the_selected_tokens()
+    [DataRow(false)]
+    [DataRow(true)]
+    public void Selected_pooling_trains_the_head_on_the_mean_of_the_selected_tokens(bool pooler)
     {
         foreach (int seed in new[] { 1, 2 })
         {
             var options = Options(TokenTunePooling.Selected);
             int k = options.SelectedCount(Classifier.Sequence, decoder: false);
             var selection = TokenTuneTests.RandomSelection(Classifier, k, seed);
-            var (tuned, results) = Train(options, selection, AllReal);
-            var (plain, expected) = Train(null, null, SelectedMask(selection));
+            var (tuned, results) = Train(options, selection, AllReal, pooler);
+            var (plain, expected) = Train(null, null, SelectedMask(selection), pooler);
             double error = OrtHarness.MaxAbsDiff(expected[plain.PredictionName], results[tuned.PredictionName]);
             Assert.IsLessThanOrEqualTo(1e-5, error, $"seed {seed}: logits max error {error:G3}");
             // And it is not the all-token mean: the test would pass for any pooling otherwise.
-            var (_, all) = Train(null, null, AllReal);
+            var (_, all) = Train(null, null, AllReal, pooler);
             Assert.IsGreaterThan(1e-4, OrtHarness.MaxAbsDiff(all[plain.PredictionName], results[tuned.PredictionName]), $"seed {seed}: differs from the all-token head");
         }
     }
@@ -116,13 +125,15 @@ public sealed class TokenTuneHeadTests
     }
 
     [TestMethod]
-    [DataRow(TokenTunePooling.Selected)]
-    [DataRow(TokenTunePooling.All)]
-    [DataRow(TokenTunePooling.Unbiased)]
-    public void With_every_token_selected_the_head_trains_like_full_backprop(TokenTunePooling pooling)
+    [DataRow(TokenTunePooling.Selected, false)]
+    [DataRow(TokenTunePooling.All, false)]
+    [DataRow(TokenTunePooling.Unbiased, false)]
+    [DataRow(TokenTunePooling.Selected, true)]
+    public void With_every_token_selected_the_head_trains_like_full_backprop(TokenTunePooling pooling, bool pooler)
     {
-        var (full, fullResults) = Train(null, null, AllReal);
-        var (tuned, tunedResults) = Train(new TokenTuneOptions { Count = (int)Classifier.Sequence, Pooling = pooling }, TokenTuneTests.AllTokens(Classifier), AllReal);
+        var (full, fullResults) = Train(null, null, AllReal, pooler);
+        var (tuned, tunedResults) = Train(new TokenTuneOptions { Count = (int)Classifier.Sequence, Pooling = pooling }, TokenTuneTests.AllTokens(Classifier), AllReal, pooler);
+        if (pooler) Assert.IsTrue(full.GradientNames.Keys.Any(p => p.Contains("pooler")), "the pooler trains");
         double largest = full.GradientNames.Values.Max(g => fullResults[g].ToArray<float>().Max(Math.Abs));
         foreach (var (param, grad) in full.GradientNames)
         {

@@ -84,7 +84,7 @@ public sealed class TokenTuneTests
     }
 
     internal static (TrainingGraph Graph, Dictionary<string, Tensor> Results) Train(Case c, TokenTuneOptions? tokenTune,
-        (Tensor Indices, Tensor Mask)? selection, LoraOptions? lora = null)
+        (Tensor Indices, Tensor Mask)? selection, LoraOptions? lora = null, FrozenWeightQuantizationOptions? quantize = null)
     {
         var training = TrainingGraphBuilder.Build(OnnxModelIO.Load(c.Path), new TrainingGraphOptions
         {
@@ -94,6 +94,7 @@ public sealed class TokenTuneTests
             Lora = lora,
             Head = c.Head,
             TokenTune = tokenTune,
+            QuantizeFrozen = quantize,
         });
         var feeds = new Dictionary<string, Tensor>(c.Inputs) { ["labels"] = c.Labels };
         if (selection is { } s)

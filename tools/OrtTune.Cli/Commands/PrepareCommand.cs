@@ -5,6 +5,7 @@ using OrtTune.Graphs.Losses;
 using OrtTune.Graphs.Onnx;
 using OrtTune.Graphs.Optimizers;
 using OrtTune.Graphs.OrtFormat;
+using OrtTune.Graphs.Passes;
 using OrtTune.Graphs.Rewrites;
 using OrtTune.Graphs.Training;
 using OrtTune.Pipeline.Text;
@@ -55,8 +56,8 @@ internal static class PrepareCommand
         };
         var head = new Option<string?>("--head")
         {
-            Description = "Replace the output layer (e.g. an LM head) by a new classifier: CLASSES[:last|mean|first] pooling (default last real token). " +
-                          "Adds an attention_mask input when the model has none; the head always trains.",
+            Description = "Replace the output layer (e.g. an LM head) by a new classifier: CLASSES[:last|mean|first] pooling (default last real token), " +
+                          "':pooler' adds a dense layer with tanh before it (BERT's pooler). Adds an attention_mask input when the model has none; the head always trains.",
         };
         var tokenSelect = new Option<string?>("--token-select")
         {
@@ -64,11 +65,16 @@ internal static class PrepareCommand
                           "with a mean head, the head trains on the mean of the selected tokens (the reference's), ',pool=unbiased' on their " +
                           "selection-weighted mean (an unbiased estimate of the all-token mean), ',pool=all' on the mean over all tokens. Default: off.",
         };
+        var quantizeFrozen = new Option<bool>("--quantize-frozen")
+        {
+            Description = "Hold the frozen weight matrices and embedding tables in int8 with per-channel scales (QLoRA-like, standard " +
+                          "DequantizeLinear): about a quarter of their memory. Portable format only; exports are float again.",
+        };
         var vocabColumns = new Option<string>("--vocab-columns") { Description = "Text columns counted by --vocab-from, comma-separated. Default 'text'.", DefaultValueFactory = _ => "text" };
         var shapes = new ShapeOptions();
         var command = new Command("prepare", "Write training artifacts: training, eval and optimizer graphs, checkpoint and manifest.");
         command.Arguments.Add(model);
-        foreach (var o in new Option[] { output, loss, trainable, train, freeze, optimizer, lr, weightDecay, clip, prediction, format, tokenizer, labels, vocabFrom, vocabColumns, head, tokenSelect }) command.Options.Add(o);
+        foreach (var o in new Option[] { output, loss, trainable, train, freeze, optimizer, lr, weightDecay, clip, prediction, format, tokenizer, labels, vocabFrom, vocabColumns, head, tokenSelect, quantizeFrozen }) command.Options.Add(o);
         shapes.AddTo(command);
         command.SetAction(parse =>
         {
@@ -106,6 +112,7 @@ internal static class PrepareCommand
                     var other => throw new OrtTuneException($"--trainable must be 'all' or a lora spec such as 'lora:r=8,alpha=16', got '{other}'."),
                 },
                 TokenTune = parse.GetValue(tokenSelect) is { } select ? TokenTuneOptions.Parse(select) : null,
+                QuantizeFrozen = parse.GetValue(quantizeFrozen) ? new FrozenWeightQuantizationOptions() : null,
             };
             var dir = parse.GetValue(output)!.FullName;
             var source = parse.GetValue(model)!.FullName;

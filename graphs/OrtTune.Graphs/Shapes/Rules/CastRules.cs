@@ -2,7 +2,10 @@ using OrtTune.Graphs.IR;
 
 namespace OrtTune.Graphs.Shapes.Rules;
 
-/// <summary>Cast and CastLike. Shape values survive a cast between numeric types (they are whole numbers).</summary>
+/// <summary>
+/// Cast and CastLike, and DequantizeLinear (a cast to the scale's type). Shape values survive a cast between numeric
+/// types (they are whole numbers).
+/// </summary>
 internal static class CastRules
 {
     public static void Cast(InferenceContext ctx)
@@ -12,6 +15,8 @@ internal static class CastRules
     }
 
     public static void CastLike(InferenceContext ctx) => Finish(ctx, ctx.InputElemType(1));
+
+    public static void DequantizeLinear(InferenceContext ctx) => ctx.SetOutput(0, ctx.InputElemType(1), ctx.InputShape(0));
 
     private static void Finish(InferenceContext ctx, DataType to)
     {
