@@ -191,6 +191,13 @@ public sealed class ExportEvalGenerateCommandTests
         (code, _, error) = CliRunner.Run("train", artifacts, "--synthetic", "--vocab", "100", "--device", "tpu");
         Assert.AreEqual(OrtTuneCli.UserError, code);
         Assert.Contains("--device must be cpu or cuda", error);
+        // A failure inside ONNX Runtime (here a label beyond the 3 classes) is its message and exit code 3, not a crash dump.
+        var badLabels = Path.Combine(_dir, "data-bert_opset17"); // FixtureData's folder from the --early-stop call above
+        TestNpy.WriteInt64(Path.Combine(badLabels, "labels.npy"), [1, 7], 2);
+        (code, _, error) = CliRunner.Run("train", artifacts, "--data", badLabels, "--steps", "1");
+        Assert.AreEqual(OrtTuneCli.RuntimeError, code, error);
+        Assert.Contains("error: ONNX Runtime:", error);
+        Assert.Contains("idx=7", error);
 
         // A checkpoint of other artifacts (the llama fixture) is refused by name, and nothing is written.
         var other = Path.Combine(_dir, "llama");

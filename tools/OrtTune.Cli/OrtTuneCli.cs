@@ -11,6 +11,9 @@ public static class OrtTuneCli
     /// <summary>Exit code for a user error (bad model, bad option value): the message says what to fix.</summary>
     public const int UserError = 1;
 
+    /// <summary>ONNX Runtime refused or failed a model at run time (its message says where).</summary>
+    public const int RuntimeError = 3;
+
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var console = CreateConsole(output);
@@ -47,6 +50,12 @@ public static class OrtTuneCli
         {
             error.WriteLine($"error: {e.Message}");
             return UserError;
+        }
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
+        {
+            // A failing node (bad shapes, a kernel error) would otherwise end in an unhandled-exception dump.
+            error.WriteLine($"error: ONNX Runtime: {e.Message}");
+            return RuntimeError;
         }
     }
 
