@@ -67,7 +67,8 @@ internal static class TokenTuneReport
         sb.AppendLine("  state, activations).");
         sb.AppendLine("- **step** = median wall time of TrainStep + OptimizerStep; **fwd+bwd** = TrainStep alone (AdamW's update over all");
         sb.AppendLine("  parameters costs the same with or without TokenTune). Ratios are against the same model's full fine-tuning");
-        sb.AppendLine("  (LoRA rows: the total-peak ratio is against LoRA alone).");
+        sb.AppendLine("  (LoRA rows: the total-peak ratio is against LoRA alone; \"LoRA, int8 base\" rows hold the frozen weights in int8,");
+        sb.AppendLine("  `--quantize-frozen`, as the paper's QLoRA rows hold them in 4 bits, and compare with the same without TokenTune).");
         var first = rows.FirstOrDefault();
         if (first is not null)
             sb.AppendLine($"- Sequence {first.Sequence}, batch {first.Batch} (rows marked with a batch: the same models with 4 or 8 sequences, where activations " +
@@ -84,7 +85,7 @@ internal static class TokenTuneReport
         {
             var full = Find(r.Architecture, "full", null);
             var own = Find(r.Architecture, r.Training, null);
-            sb.AppendLine($"| {Name(r)} | {(r.Training == "full" ? "full FT" : "LoRA")} | " +
+            sb.AppendLine($"| {Name(r)} | {TrainingName(r.Training)} | " +
                           $"{(r.Ratio is { } p ? p.ToString(C) : "base")} | {(r.Selected?.ToString(C) ?? r.Sequence.ToString(C))} / {r.Sequence} | {r.Step.ToString("F2", C)} | " +
                           $"{R(full is null ? double.NaN : r.Step / full.Step)} | {r.TrainStep.ToString("F2", C)} | " +
                           $"{R(full is null ? double.NaN : r.TrainStep / full.TrainStep)} | {MB(r.Activation)} | {R(full is null ? double.NaN : r.Activation / full.Activation)} | " +
@@ -106,6 +107,7 @@ internal static class TokenTuneReport
             }
             Target("activation memory, full FT + TokenTune p = 0.25, vs full FT", Find(arch, "full", 0.25), Find(arch, "full", null), r => r.Activation, 0.35);
             Target("total peak, LoRA + TokenTune p = 0.3, vs LoRA", Find(arch, "lora", 0.3), Find(arch, "lora", null), r => r.Peak, 0.57);
+            Target("total peak, LoRA over an int8 base + TokenTune p = 0.3, vs the same without TokenTune", Find(arch, "qlora", 0.3), Find(arch, "qlora", null), r => r.Peak, 0.57);
             Target("step time, full FT + TokenTune p = 0.25, vs full FT", Find(arch, "full", 0.25), Find(arch, "full", null), r => r.Step, 0.65);
             Target("(fwd+bwd time, full FT + TokenTune p = 0.25, vs full FT)", Find(arch, "full", 0.25), Find(arch, "full", null), r => r.TrainStep, 0.65);
         }
@@ -118,6 +120,13 @@ internal static class TokenTuneReport
         Draw(rows, Path.Combine(outDir, "tokentune.png"));
         return md;
     }
+
+    private static string TrainingName(string training) => training switch
+    {
+        "full" => "full FT",
+        "qlora" => "LoRA, int8 base",
+        _ => "LoRA",
+    };
 
     private static void Draw(List<Row> rows, string path)
     {
@@ -132,7 +141,7 @@ internal static class TokenTuneReport
             // The base row sits at p = 1 on the x axis as the reference point; TokenTune rows at their p.
             var points = group.Where(r => r.Ratio is not null).OrderBy(r => r.Ratio).ToList();
             if (points.Count == 0) continue;
-            string label = $"{Name(group.First())} {(group.Key.Training == "full" ? "full FT" : "LoRA")}";
+            string label = $"{Name(group.First())} {TrainingName(group.Key.Training)}";
             var xs = points.Select(r => r.Ratio!.Value).ToArray();
             var a = memory.Add.Scatter(xs, points.Select(r => r.Activation / full.Activation).ToArray());
             a.LegendText = label;

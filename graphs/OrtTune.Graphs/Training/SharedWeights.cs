@@ -10,7 +10,7 @@ namespace OrtTune.Graphs.Training;
 /// with that file in <see cref="Onnx.SaveOptions.SharedDataFiles"/> writes references instead of copies. The
 /// portable runner reads the file once and gives both sessions the same buffers.
 /// Only tensors read as weights are shared: by MatMul or Gemm as the second operand, by Gather as the table, by
-/// DequantizeLinear. ONNX Runtime's graph optimizers rewrite other constants in place, e.g. the transpose optimizer
+/// DequantizeLinear, or through a Transpose (a tied embedding's LM head). ONNX Runtime's graph optimizers rewrite other constants in place, e.g. the transpose optimizer
 /// re-lays a RoPE table that an element-wise op broadcasts, and a buffer the runner owns cannot follow that rewrite.
 /// </summary>
 public static class SharedWeights
@@ -56,5 +56,5 @@ public static class SharedWeights
     }
 
     private static bool ReadAsWeight(Value v) => v.Uses.Count > 0 && v.Uses.All(u => (u.Node.Domain, u.Node.OpType, u.InputIndex) is
-        ("", "MatMul" or "Gemm", 1) or ("", "Gather", 0) or ("", "DequantizeLinear", 0 or 1));
+        ("", "MatMul" or "Gemm", 1) or ("", "Gather", 0) or ("", "DequantizeLinear", 0 or 1) or ("", "Transpose", 0));
 }
