@@ -17,30 +17,18 @@ public sealed class Stories260KTests
         var dir = Path.Combine(Path.GetTempPath(), "orttune-stories-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            // The reference sequence (20 tokens) as one row of 20 for a short fine-tune on it.
-            var ids = NpyFile.Read(Path.Combine(shared, "ref_ids.npy")).ToArray<long>();
-            var data = Directory.CreateDirectory(Path.Combine(dir, "data")).FullName;
-            TestNpy.WriteInt64(Path.Combine(data, "input_ids.npy"), ids, 1, ids.Length);
-            TestNpy.WriteInt64(Path.Combine(data, "labels.npy"), ids, 1, ids.Length);
+            var (ids, data) = ReferenceSequence(shared, dir);
             var artifacts = Path.Combine(dir, "artifacts");
             // fc/fs are the RoPE cos/sin tables (buffers in PyTorch): frozen.
             var (code, _, error) = CliRunner.Run("prepare", Path.Combine(shared, "stories260K.onnx"), "--out", artifacts, "--batch", "1",
                 "--seq", ids.Length.ToString(), "--loss", "causal-lm", "--freeze", "fc,fs", "--lr", "2e-3");
             Assert.AreEqual(0, code, error);
 
-            double Perplexity(string? checkpoint)
-            {
-                string[] args = ["eval", artifacts, "--data", data, "--json", .. checkpoint is null ? Array.Empty<string>() : ["--checkpoint", checkpoint]];
-                var (c, o, e) = CliRunner.Run(args);
-                Assert.AreEqual(0, c, e);
-                using var json = JsonDocument.Parse(o);
-                return json.RootElement.GetProperty("perplexity").GetDouble();
-            }
-            double before = Perplexity(Path.Combine(artifacts, "checkpoint"));
+            double before = Eval(artifacts, "--data", data, "--checkpoint", Path.Combine(artifacts, "checkpoint")).GetProperty("perplexity").GetDouble();
             (code, _, error) = CliRunner.Run("train", artifacts, "--data", data, "--eval-data", data, "--steps", "30", "--eval-every", "10",
                 "--metric", "perplexity", "--schedule", "cosine", "--warmup", "3");
             Assert.AreEqual(0, code, error);
-            double after = Perplexity(null);
+            double after = Eval(artifacts, "--data", data).GetProperty("perplexity").GetDouble();
             TestContext.WriteLine($"stories260K perplexity on its reference sequence: {before:F3} → {after:F3}");
             // The sequence is the model's own sample, so it starts near 1: compare the mean loss, ln(perplexity).
             Assert.IsLessThan(0.5 * Math.Log(before), Math.Log(after));
@@ -74,10 +62,7 @@ public sealed class Stories260KTests
         var dir = Directory.CreateTempSubdirectory("orttune-stories-int8-").FullName;
         try
         {
-            var ids = NpyFile.Read(Path.Combine(shared, "ref_ids.npy")).ToArray<long>();
-            var data = Directory.CreateDirectory(Path.Combine(dir, "data")).FullName;
-            TestNpy.WriteInt64(Path.Combine(data, "input_ids.npy"), ids, 1, ids.Length);
-            TestNpy.WriteInt64(Path.Combine(data, "labels.npy"), ids, 1, ids.Length);
+            var (ids, data) = ReferenceSequence(shared, dir);
             var artifacts = Path.Combine(dir, "artifacts");
             var (code, _, error) = CliRunner.Run("prepare", Path.Combine(shared, "stories260K.onnx"), "--out", artifacts, "--batch", "1",
                 "--seq", ids.Length.ToString(), "--loss", "causal-lm", "--freeze", "fc,fs", "--lr", "1e-2",
@@ -90,18 +75,10 @@ public sealed class Stories260KTests
             // wq, wo, w1, w2, w3 of each of the 5 layers; wk and wv (32×64) are under the default 4096 values and stay float.
             Assert.IsGreaterThanOrEqualTo(5 * 5, int8.Count, "the layers' matrices are held in int8");
 
-            double Loss(string? checkpoint)
-            {
-                string[] args = ["eval", artifacts, "--data", data, "--json", .. checkpoint is null ? Array.Empty<string>() : ["--checkpoint", checkpoint]];
-                var (c, o, e) = CliRunner.Run(args);
-                Assert.AreEqual(0, c, e);
-                using var json = JsonDocument.Parse(o);
-                return json.RootElement.GetProperty("loss").GetDouble();
-            }
-            double before = Loss(Path.Combine(artifacts, "checkpoint"));
+            double before = Eval(artifacts, "--data", data, "--checkpoint", Path.Combine(artifacts, "checkpoint")).GetProperty("loss").GetDouble();
             (code, _, error) = CliRunner.Run("train", artifacts, "--data", data, "--eval-data", data, "--steps", "30", "--eval-every", "10");
             Assert.AreEqual(0, code, error);
-            double after = Loss(null);
+            double after = Eval(artifacts, "--data", data).GetProperty("loss").GetDouble();
             TestContext.WriteLine($"stories260K LoRA over int8: loss on the reference sequence {before:F4} → {after:F4}");
             Assert.IsLessThan(0.7 * before, after);
 
@@ -115,6 +92,16 @@ public sealed class Stories260KTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>The reference sequence (20 tokens) as one row, inputs and labels, in a data folder under <paramref name="dir"/>.</summary>
+    private static (long[] Ids, string Data) ReferenceSequence(string shared, string dir)
+    {
+        var ids = NpyFile.Read(Path.Combine(shared, "ref_ids.npy")).ToArray<long>();
+        var data = Directory.CreateDirectory(Path.Combine(dir, "data")).FullName;
+        TestNpy.WriteInt64(Path.Combine(data, "input_ids.npy"), ids, 1, ids.Length);
+        TestNpy.WriteInt64(Path.Combine(data, "labels.npy"), ids, 1, ids.Length);
+        return (ids, data);
     }
 
     /// <summary>
