@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using OrtTune.Artifacts.Checkpoints;
 using OrtTune.Artifacts.Manifest;
 using OrtTune.Graphs.Diagnostics;
@@ -91,7 +90,7 @@ public static class OrtArtifactImporter
         }
 
         var manifest = ArtifactBuilder.Build(
-            new ArtifactBuilder.ArtifactSource($"{Path.GetFileName(source)}/{OrtFormatNames.EvalModelFile}", Sha256(evalPath, checkpointPath), Load, InitialState),
+            new ArtifactBuilder.ArtifactSource($"{Path.GetFileName(source)}/{OrtFormatNames.EvalModelFile}", ArtifactBuilder.Sha256(evalPath, checkpointPath), Load, InitialState),
             outputDirectory, artifactOptions, progress);
         var built = manifest.Trainable.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         var untrained = trainable.Where(n => !built.Contains(n)).ToList();
@@ -215,10 +214,4 @@ public static class OrtArtifactImporter
     /// <summary>A glob matching exactly <paramref name="name"/> ('*' and '?' become '?', which also matches themselves).</summary>
     private static string EscapeGlob(string name) => name.Replace('*', '?');
 
-    private static string Sha256(params string[] paths)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var path in paths) hash.AppendData(File.ReadAllBytes(path));
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
 }

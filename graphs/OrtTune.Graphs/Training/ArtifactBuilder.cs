@@ -198,9 +198,16 @@ public static class ArtifactBuilder
     internal static TensorSpec Spec(Value v) => new(v.Name, v.ElemType.OnnxName(), Autodiff.OpBuilder.StaticShape(v));
 
 
-    internal static string Sha256(string path)
+    /// <summary>SHA-256 of the files' bytes one after the other, streamed (a large model is never in memory at once).</summary>
+    internal static string Sha256(params string[] paths)
     {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        foreach (var path in paths)
+        {
+            using var stream = File.OpenRead(path);
+            for (int n; (n = stream.Read(buffer)) > 0;) hash.AppendData(buffer, 0, n);
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 }

@@ -40,6 +40,8 @@ public sealed class LoraTrainingTests
                 Lora = lora,
             });
             Assert.AreEqual(lora.ToSpec(), manifest.Methods["lora"]["spec"]);
+            Assert.AreEqual(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(modelPath))), manifest.SourceSha256,
+                "the manifest names the source by its file's SHA-256");
             Assert.IsTrue(manifest.Trainable.All(t => t.Name.EndsWith(LoraRewrite.ASuffix, StringComparison.Ordinal)
                                                       || t.Name.EndsWith(LoraRewrite.BSuffix, StringComparison.Ordinal)
                                                       || (lora.TrainBiases && t.Name.EndsWith(".bias", StringComparison.Ordinal))),
