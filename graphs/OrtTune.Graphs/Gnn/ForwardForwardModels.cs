@@ -29,8 +29,8 @@ public static class ForwardForwardModels
         long n = spec.Nodes, c = spec.Classes, all = n + c;
         var (model, ops) = GnnModels.NewModel($"ffvn_layer{layer}");
         var graph = model.Graph;
-        var init = new GnnInit(spec.Seed * 1000 + layer);
-        var classFeatures = new GnnInit(spec.Seed).Normal(c, spec.Features);
+        var init = new SeededInit(spec.Seed * 1000 + layer);
+        var classFeatures = new SeededInit(spec.Seed).Normal(c, spec.Features);
         NodeFeatures Input(int g)
         {
             if (layer == 0)

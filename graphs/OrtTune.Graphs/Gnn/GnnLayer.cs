@@ -28,7 +28,7 @@ public static class GnnLayer
     /// GAT concatenates its 4 heads of outDim/4 channels, except on an <paramref name="output"/> layer (PyG's basic
     /// GAT model's classifier), where 4 heads of outDim channels are averaged.
     /// </remarks>
-    public static Value Conv(GnnConv kind, EdgeList edges, NodeFeatures x, long outDim, string prefix, GnnInit init, bool output = false)
+    public static Value Conv(GnnConv kind, EdgeList edges, NodeFeatures x, long outDim, string prefix, SeededInit init, bool output = false)
     {
         long inDim = x.Width;
         return kind switch
@@ -51,11 +51,11 @@ public static class GnnLayer
     private static Value Parameter(OpBuilder ops, string name, Tensor value) => ops.Graph.FindInitializer(name) ?? ops.Graph.AddInitializer(name, value);
 
     // GCNConv: deg counts the in-edges plus the self-loop; each edge (and loop) is weighted 1/√(deg_s·deg_t).
-    private static Value Gcn(EdgeList e, NodeFeatures x, long inDim, long outDim, string prefix, GnnInit init)
+    private static Value Gcn(EdgeList e, NodeFeatures x, long inDim, long outDim, string prefix, SeededInit init)
     {
         var o = e.Ops;
         var w = Parameter(o, prefix + "weight", init.Glorot(inDim, outDim));
-        var b = Parameter(o, prefix + "bias", GnnInit.Zeros(outDim));
+        var b = Parameter(o, prefix + "bias", SeededInit.Zeros(outDim));
         var h = x.Project(o, w);
         var degree = o.Op("Add", e.InDegree(), o.Scalar(1, DataType.Float));
         var invSqrt = o.Op("Reciprocal", o.Op("Sqrt", degree));
@@ -66,7 +66,7 @@ public static class GnnLayer
     }
 
     // SAGEConv(aggr="mean"): lin_l(mean of in-neighbours) + lin_r(x); lin_l has the bias. Nodes without in-edges aggregate 0.
-    private static Value Sage(EdgeList e, NodeFeatures x, long inDim, long outDim, string prefix, GnnInit init)
+    private static Value Sage(EdgeList e, NodeFeatures x, long inDim, long outDim, string prefix, SeededInit init)
     {
         var o = e.Ops;
         var wl = Parameter(o, prefix + "lin_l.weight", init.LinearDefault(inDim, inDim, outDim));
@@ -79,7 +79,7 @@ public static class GnnLayer
     }
 
     // GATConv(heads=4, concat): self-loops added; α = softmax over each node's in-edges of LeakyReLU(a_s·h_s + a_t·h_t).
-    private static Value Gat(EdgeList e, NodeFeatures x, long inDim, long outDim, string prefix, GnnInit init, bool concat)
+    private static Value Gat(EdgeList e, NodeFeatures x, long inDim, long outDim, string prefix, SeededInit init, bool concat)
     {
         var o = e.Ops;
         if (concat && outDim % GatHeads != 0) throw new ArgumentException($"GAT needs a hidden size divisible by {GatHeads}; got {outDim}.");
@@ -87,7 +87,7 @@ public static class GnnLayer
         var w = Parameter(o, prefix + "weight", init.Glorot(inDim, heads * channels));
         var attSource = Parameter(o, prefix + "att_src", init.Glorot(1, heads, channels));
         var attTarget = Parameter(o, prefix + "att_dst", init.Glorot(1, heads, channels));
-        var b = Parameter(o, prefix + "bias", GnnInit.Zeros(outDim));
+        var b = Parameter(o, prefix + "bias", SeededInit.Zeros(outDim));
 
         var loops = o.Builder.Constant(Tensor.FromArray(Enumerable.Range(0, (int)n).Select(i => (long)i).ToArray(), n), prefix + "self_loops");
         var withLoops = new EdgeList(o, o.Op("Concat", [e.Source, loops], Attribute.Of("axis", 0L)),

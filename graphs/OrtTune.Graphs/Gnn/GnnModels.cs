@@ -33,9 +33,9 @@ public static class GnnModels
     {
         long n = spec.Nodes, c = spec.Classes, all = n + c;
         var (model, ops) = NewModel($"sf_layer{layer}");
-        var init = new GnnInit(spec.Seed * 1000 + layer);
+        var init = new SeededInit(spec.Seed * 1000 + layer);
         // The class features are drawn first, from their own stream, so every layer count sees the same ones.
-        var classFeatures = new GnnInit(spec.Seed).Normal(c, spec.Features);
+        var classFeatures = new SeededInit(spec.Seed).Normal(c, spec.Features);
         var x = layer == 0
             ? NodeFeatures.Stack(FirstLayerInput(model, spec), NodeFeatures.Dense(model.Graph.AddInitializer(ClassFeatures, classFeatures)))
             : NodeFeatures.Dense(model.Graph.AddInput(GnnTensorNames.Features, new TensorType(DataType.Float, new Shape([all, spec.Hidden]))));
@@ -59,7 +59,7 @@ public static class GnnModels
     {
         if (layers < 1) throw new ArgumentOutOfRangeException(nameof(layers), layers, "A GNN needs at least one layer.");
         var (model, ops) = NewModel($"bp_{layers}layers");
-        var init = new GnnInit(spec.Seed);
+        var init = new SeededInit(spec.Seed);
         var input = FirstLayerInput(model, spec);
         var edges = Edges(model, ops, spec, spec.Nodes);
         Value x = null!;

@@ -27,7 +27,7 @@ public static class LabelAppendingModels
         long n = spec.Nodes, c = spec.Classes;
         var (model, ops) = GnnModels.NewModel($"ffla_layer{layer}");
         var graph = model.Graph;
-        var init = new GnnInit(spec.Seed * 1000 + layer);
+        var init = new SeededInit(spec.Seed * 1000 + layer);
         var edges = GnnModels.Edges(model, ops, spec, n);
         Value? features = layer == 0 ? graph.AddInput(GnnTensorNames.Features, new TensorType(DataType.Float, new Shape([n, spec.Features]))) : null;
         NodeFeatures Input(int g)

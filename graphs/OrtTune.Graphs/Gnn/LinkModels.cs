@@ -16,7 +16,7 @@ public static class LinkModels
     public static Model ForwardLayer(GnnGraphSpec spec, int layer, long pairs, bool inference)
     {
         var (model, ops) = GnnModels.NewModel($"link_layer{layer}");
-        var init = new GnnInit(spec.Seed * 1000 + layer);
+        var init = new SeededInit(spec.Seed * 1000 + layer);
         var x = layer == 0
             ? GnnModels.FirstLayerInput(model, spec)
             : NodeFeatures.Dense(model.Graph.AddInput(GnnTensorNames.Features, new TensorType(DataType.Float, new Shape([spec.Nodes, spec.Hidden]))));
@@ -28,7 +28,7 @@ public static class LinkModels
     public static Model Backprop(GnnGraphSpec spec, int layers, long pairs, bool inference)
     {
         var (model, ops) = GnnModels.NewModel($"link_bp_{layers}layers");
-        var init = new GnnInit(spec.Seed);
+        var init = new SeededInit(spec.Seed);
         var input = GnnModels.FirstLayerInput(model, spec);
         var edges = GnnModels.Edges(model, ops, spec, spec.Nodes);
         Value h = null!;

@@ -17,8 +17,8 @@ public static class TopToInputModels
     {
         long n = spec.Nodes, c = spec.Classes, all = n + c;
         var (model, ops) = GnnModels.NewModel($"sf_top2input_layer{layer}");
-        var init = new GnnInit(spec.Seed * 1000 + layer);
-        var classFeatures = new GnnInit(spec.Seed).Normal(c, spec.Features);
+        var init = new SeededInit(spec.Seed * 1000 + layer);
+        var classFeatures = new SeededInit(spec.Seed).Normal(c, spec.Features);
         var below = layer == 0
             ? NodeFeatures.Stack(GnnModels.FirstLayerInput(model, spec), NodeFeatures.Dense(model.Graph.AddInitializer(GnnModels.ClassFeatures, classFeatures)))
             : NodeFeatures.Dense(model.Graph.AddInput(GnnTensorNames.Features, new TensorType(DataType.Float, new Shape([all, spec.Hidden]))));

@@ -104,16 +104,6 @@ public static class ClassificationHead
         return t;
     }
 
-    /// <summary>N(0, 0.02²) by Box–Muller from a seeded generator, so a prepare is reproducible.</summary>
-    private static Tensor Normal(int rows, long cols, int seed)
-    {
-        var random = new Random(seed);
-        var data = new float[rows * cols];
-        for (int i = 0; i < data.Length; i++)
-        {
-            double u1 = 1.0 - random.NextDouble(), u2 = random.NextDouble();
-            data[i] = (float)(0.02 * Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
-        }
-        return Tensor.FromArray(data, rows, cols);
-    }
+    /// <summary>N(0, 0.02²) from a seeded generator, so a prepare is reproducible.</summary>
+    private static Tensor Normal(int rows, long cols, int seed) => new SeededInit(seed).Normal(0.02, rows, cols);
 }

@@ -230,11 +230,7 @@ public static class LoraRewrite
     /// </summary>
     private static Tensor KaimingUniform(int rank, long inSize, int seed, string weightName)
     {
-        var random = new Random(seed ^ StableHash(weightName));
-        double bound = 1 / Math.Sqrt(inSize);
-        var data = new float[rank * inSize];
-        for (int i = 0; i < data.Length; i++) data[i] = (float)((random.NextDouble() * 2 - 1) * bound);
-        return Tensor.FromArray(data, rank, inSize);
+        return new SeededInit(seed ^ StableHash(weightName)).Uniform(1 / Math.Sqrt(inSize), rank, inSize);
     }
 
     /// <summary>FNV-1a over the UTF-8 bytes (string.GetHashCode differs from run to run).</summary>
