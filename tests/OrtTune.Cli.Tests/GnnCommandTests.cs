@@ -24,66 +24,26 @@ public sealed class GnnCommandTests
         StringAssert.Contains(File.ReadAllText(Path.Combine(output, "metrics.json")), "\"test_mean\"");
     }
 
+    /// <summary>
+    /// Each method runs end to end and writes one metrics row per network it trains: the layer-wise methods one per
+    /// layer, backprop and the top-to-input / top-to-loss variants one for the whole network (their epochs are time steps).
+    /// </summary>
     [TestMethod]
-    public void Backprop_run_reports_one_network()
+    [DataRow("bp", "sage", 2, "", 1)]
+    [DataRow("ff-vn", "sage", 2, "--negatives 2", 2)]
+    [DataRow("ff-la", "gat", 2, "", 2)]
+    [DataRow("sf-top2loss", "gat", 3, "", 1)]
+    [DataRow("sf-top2input", "sage", 3, "--test-time-steps 2", 1)]
+    public void Each_method_runs_and_reports_the_networks_it_trains(string method, string model, int layers, string extra, int networks)
     {
         var output = TempDir();
-        var (code, stdout, stderr) = CliRunner.Run("gnn", "train", "--data", CoraML(), "--method", "bp", "--model", "sage", "--layers", "2",
-            "--runs", "1", "--epochs", "2", "--hidden", "16", "--output", output);
+        var (code, stdout, stderr) = CliRunner.Run(["gnn", "train", "--data", CoraML(), "--method", method, "--model", model, "--layers", layers.ToString(),
+            "--runs", "1", "--epochs", "2", "--hidden", "16", .. extra.Split(' ', StringSplitOptions.RemoveEmptyEntries), "--output", output]);
         Assert.AreEqual(0, code, stderr + stdout);
         var csv = File.ReadAllLines(Path.Combine(output, "metrics.csv"));
-        Assert.HasCount(2, csv);
-        StringAssert.StartsWith(csv[1], "bp,sage,0,2,");
-    }
-
-    [TestMethod]
-    public void Forward_forward_with_virtual_nodes_runs_with_graphsage()
-    {
-        var output = TempDir();
-        var (code, stdout, stderr) = CliRunner.Run("gnn", "train", "--data", CoraML(), "--method", "ff-vn", "--model", "sage", "--layers", "2",
-            "--runs", "1", "--epochs", "2", "--hidden", "16", "--negatives", "2", "--output", output);
-        Assert.AreEqual(0, code, stderr + stdout);
-        var csv = File.ReadAllLines(Path.Combine(output, "metrics.csv"));
-        Assert.HasCount(3, csv);
-        StringAssert.StartsWith(csv[2], "ff-vn,sage,0,2,");
-    }
-
-    [TestMethod]
-    public void Top_to_loss_trains_all_layers_together_with_gat()
-    {
-        var output = TempDir();
-        var (code, stdout, stderr) = CliRunner.Run("gnn", "train", "--data", CoraML(), "--method", "sf-top2loss", "--model", "gat", "--layers", "3",
-            "--runs", "1", "--epochs", "2", "--hidden", "16", "--output", output);
-        Assert.AreEqual(0, code, stderr + stdout);
-        var csv = File.ReadAllLines(Path.Combine(output, "metrics.csv"));
-        Assert.HasCount(2, csv); // one result: the whole 3-layer network
-        StringAssert.StartsWith(csv[1], "sf-top2loss,gat,0,3,");
-        Assert.AreEqual("2", csv[1].Split(',')[6], "epochs (time steps) run");
-    }
-
-    [TestMethod]
-    public void Forward_forward_with_label_appending_runs_with_gat()
-    {
-        var output = TempDir();
-        var (code, stdout, stderr) = CliRunner.Run("gnn", "train", "--data", CoraML(), "--method", "ff-la", "--model", "gat", "--layers", "2",
-            "--runs", "1", "--epochs", "2", "--hidden", "16", "--output", output);
-        Assert.AreEqual(0, code, stderr + stdout);
-        var csv = File.ReadAllLines(Path.Combine(output, "metrics.csv"));
-        Assert.HasCount(3, csv);
-        StringAssert.StartsWith(csv[2], "ff-la,gat,0,2,");
-    }
-
-    [TestMethod]
-    public void Top_to_input_trains_all_layers_together_with_graphsage()
-    {
-        var output = TempDir();
-        var (code, stdout, stderr) = CliRunner.Run("gnn", "train", "--data", CoraML(), "--method", "sf-top2input", "--model", "sage", "--layers", "3",
-            "--runs", "1", "--epochs", "2", "--hidden", "16", "--test-time-steps", "2", "--output", output);
-        Assert.AreEqual(0, code, stderr + stdout);
-        var csv = File.ReadAllLines(Path.Combine(output, "metrics.csv"));
-        Assert.HasCount(2, csv); // one result: the whole 3-layer network
-        StringAssert.StartsWith(csv[1], "sf-top2input,sage,0,3,");
-        Assert.AreEqual("2", csv[1].Split(',')[6], "epochs (time steps) run");
+        Assert.HasCount(1 + networks, csv);
+        StringAssert.StartsWith(csv[^1], $"{method},{model},0,{layers},");
+        if (method.StartsWith("sf-top2", StringComparison.Ordinal)) Assert.AreEqual("2", csv[1].Split(',')[6], "epochs (time steps) run");
     }
 
     [TestMethod]
