@@ -47,7 +47,7 @@ public sealed class GnnCommandTests
     }
 
     [TestMethod]
-    public void Label_appending_refuses_sparse_features_and_test_time_steps_must_be_positive()
+    public void Bad_option_values_are_clear_errors()
     {
         var (code, _, stderr) = CliRunner.Run("gnn", "train", "--data", CoraML(), "--method", "ff-la", "--sparse-features");
         Assert.AreEqual(OrtTuneCli.UserError, code);
@@ -55,6 +55,12 @@ public sealed class GnnCommandTests
         (code, _, stderr) = CliRunner.Run("gnn", "train", "--data", CoraML(), "--method", "sf-top2input", "--test-time-steps", "0");
         Assert.AreEqual(OrtTuneCli.UserError, code);
         StringAssert.Contains(stderr, "--test-time-steps must be at least 1");
+        (code, _, stderr) = CliRunner.Run("gnn", "train", "--data", CoraML(), "--splits", "1");
+        Assert.AreEqual(OrtTuneCli.UserError, code, "was an unhandled ArgumentOutOfRangeException");
+        StringAssert.Contains(stderr, "--splits must be at least 2");
+        (code, _, stderr) = CliRunner.Run("gnn", "train", "--data", CoraML(), "--runs", "0");
+        Assert.AreEqual(OrtTuneCli.UserError, code);
+        StringAssert.Contains(stderr, "--runs must be at least 1");
     }
 
     [TestMethod]

@@ -11,7 +11,8 @@
 # plain fine-tuning, anything else is a --token-select value), SHARED (default ../shared), OUT (default
 # /tmp/orttune-tokentune-sst2), BUILD (where the CLI is built, default tools/OrtTune.Cli/bin/Release/net10.0; give
 # another folder to keep rebuilding the repository while the runs go on), HEAD (the --head spec, default 2:mean), LR
-# (peak learning rate, default 1e-3).
+# (peak learning rate, default 1e-3), PREPARE_ARGS (more `prepare` options, e.g. "--trainable lora:r=8 --quantize-frozen";
+# they become part of the setting's name and run folder).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 shared=$(realpath "${SHARED:-../shared}")
@@ -28,19 +29,21 @@ cli="dotnet $build/orttune.dll"
 
 for setting in ${SETTINGS:-full k=16 p=0.5 p=0.3}; do
   for seed in ${SEEDS:-0 1 2}; do
-    run="$out/${setting//=/}-$steps-s$seed"
+    extra=${PREPARE_ARGS:-}
+    tag=$(printf '%s' "$extra" | tr -c 'A-Za-z0-9' '_')
+    run="$out/${setting//=/}${tag:+-$tag}-$steps-s$seed"
     rm -rf "$run"
     select=""
     [ "$setting" = full ] || select="--token-select $setting"
     $cli prepare "$model/stories260K.onnx" --out "$run/artifacts" --batch 16 --seq 48 --loss classification --head "${HEAD:-2:mean}" \
-      --freeze fc,fs --lr "${LR:-1e-3}" --tokenizer "llama2c:$model/tok512.bin" --labels negative,positive $select > "$run.prepare.log"
+      --freeze fc,fs --lr "${LR:-1e-3}" --tokenizer "llama2c:$model/tok512.bin" --labels negative,positive $select $extra > "$run.prepare.log"
     $cli train "$run/artifacts" --train-file "$data/train.tsv" --eval-file "$data/test.tsv" --text-column sentence --labels 0,1 \
       --steps "$steps" --eval-every 200 --schedule linear --warmup 40 --metric accuracy --seed "$seed" --metrics-dir "$run" > "$run.train.log"
     # The checkpoint of the last step, not the best one: the same budget for every setting.
     last=$(ls -d "$run"/artifacts/checkpoints/step-* | sort | tail -n 1)
     accuracy=$($cli eval "$run/artifacts" --checkpoint "$last" --eval-file "$data/test.tsv" --text-column sentence --labels 0,1 --json \
       | grep -o '"accuracy": *[0-9.]*' | grep -o '[0-9.]*$')
-    printf '%s\t%s\t%s\t%s\n' "$setting${HEAD:+ ($HEAD)}${LR:+ lr $LR}" "$steps" "$seed" "$accuracy" | tee -a "$out/runs.tsv"
+    printf '%s\t%s\t%s\t%s\n' "$setting${HEAD:+ ($HEAD)}${LR:+ lr $LR}${extra:+ $extra}" "$steps" "$seed" "$accuracy" | tee -a "$out/runs.tsv"
   done
 done
 

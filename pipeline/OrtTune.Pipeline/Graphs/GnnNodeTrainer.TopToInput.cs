@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using OrtTune.Artifacts.Checkpoints;
-using OrtTune.Pipeline.Diagnostics;
-using OrtTune.Pipeline.Training;
 using OrtTune.Artifacts.Gnn;
 
 namespace OrtTune.Pipeline.Graphs;
@@ -22,7 +19,6 @@ public sealed partial class GnnNodeTrainer
         int layers = layerDirectories.Count, n = graph.NodeCount, c = graph.ClassCount;
         long rows = n + c;
         var edges = VirtualClassNodes.AugmentedEdges(graph, split);
-        var labels = TrainingLabels(graph, split);
         var labelMatrix = new float[rows * c];
         Array.Fill(labelMatrix, 1f / c);
         foreach (var (node, cls) in split.Train.Select(v => (v, graph.Labels[v])).Concat(Enumerable.Range(0, c).Select(k => (n + k, k))))
@@ -31,18 +27,8 @@ public sealed partial class GnnNodeTrainer
             labelMatrix[node * c + cls] = 1;
         }
         var noState = new float[rows * hidden];
-        long baseline = 0;
-        if (_options.MeasureMemory)
+        return TrainTimeSteps(split, layerDirectories, TrainingLabels(graph, split), inferences =>
         {
-            PeakMemory.Reset();
-            baseline = PeakMemory.CurrentBytes();
-        }
-        var clock = Stopwatch.StartNew();
-        var sessions = layerDirectories.Select(d => SessionCheckpoints.Open(d, config: config)).ToList();
-        var inferences = layerDirectories.Select(d => new GnnInference(d, config)).ToList();
-        try
-        {
-            // states[0] is the data (null: the graph's features), states[j + 1] layer j's output.
             Dictionary<string, (Array Data, long[] Shape)> LayerInputs(int j, float[]?[] states)
             {
                 var x = states[j];
@@ -50,24 +36,16 @@ public sealed partial class GnnNodeTrainer
                 inputs[GnnTensorNames.TopDown] = j + 1 < layers ? (states[j + 2] ?? noState, [rows, hidden]) : (labelMatrix, [rows, c]);
                 return inputs;
             }
-            float[][] Step(float[]?[] states, IReadOnlyList<IReadOnlyList<NamedTensor>> p, int j, params string[] outputs) =>
-                inferences[j].Run(LayerInputs(j, states), p[j], outputs);
-            float[]?[] BottomUp(IReadOnlyList<IReadOnlyList<NamedTensor>> p)
+            float[] State(int j, float[]?[] states, IReadOnlyList<NamedTensor> p) => inferences[j].Run(LayerInputs(j, states), p, GnnTensorNames.Hidden)[0];
+            double Evaluate(float[]?[] states, IReadOnlyList<IReadOnlyList<NamedTensor>> p, IReadOnlyList<int> nodes)
             {
-                var states = new float[]?[layers + 1];
-                for (int j = 0; j < layers; j++) states[j + 1] = Step(states, p, j, GnnTensorNames.Hidden)[0];
-                return states;
-            }
-            double Evaluate(IReadOnlyList<IReadOnlyList<NamedTensor>> p, IReadOnlyList<int> nodes)
-            {
-                var states = BottomUp(p);
                 var summed = new float[n * c];
                 for (int t = 0; t < _options.TestTimeSteps; t++)
                 {
                     var next = (float[]?[])states.Clone();
                     for (int j = 0; j < layers; j++)
                     {
-                        var outputs = Step(states, p, j, GnnTensorNames.Hidden, GnnTensorNames.Probabilities);
+                        var outputs = inferences[j].Run(LayerInputs(j, states), p[j], GnnTensorNames.Hidden, GnnTensorNames.Probabilities);
                         next[j + 1] = outputs[0];
                         for (int i = 0; i < summed.Length; i++) summed[i] += outputs[1][i];
                     }
@@ -75,44 +53,7 @@ public sealed partial class GnnNodeTrainer
                 }
                 return Accuracy(summed, graph, nodes);
             }
-            List<IReadOnlyList<NamedTensor>> Current() => sessions.Select(s => (IReadOnlyList<NamedTensor>)s.Parameters()).ToList();
-
-            var current = BottomUp(Current());
-            List<IReadOnlyList<NamedTensor>>? best = null;
-            double bestValidation = double.NaN;
-            int bestStep = -1, stale = 0, step = 0;
-            for (; step < _options.Epochs; step++)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                var parameters = Current();
-                var next = (float[]?[])current.Clone();
-                float loss = 0;
-                for (int j = 0; j < layers; j++)
-                {
-                    next[j + 1] = Step(current, parameters, j, GnnTensorNames.Hidden)[0]; // this step's output, before the update
-                    loss += sessions[j].TrainStep(Batch(LayerInputs(j, current).With(GnnTensorNames.Labels, labels), sessions[j].Manifest.Inputs.Select(i => i.Name)));
-                    sessions[j].OptimizerStep(_options.LearningRate);
-                }
-                current = next;
-                if (_options.Patience >= 0 && (step + 1) % _options.ValidateEvery == 0)
-                {
-                    var updated = Current();
-                    double validation = Evaluate(updated, split.Validation);
-                    if (best is null || validation > bestValidation) (best, bestValidation, bestStep, stale) = (updated, validation, step, 0);
-                    else if (++stale >= _options.Patience) { step++; break; }
-                }
-                progress?.Report(new GnnProgress(split.Index, 0, 1, step + 1, _options.Epochs, loss, bestValidation));
-            }
-            best ??= Current();
-            if (double.IsNaN(bestValidation)) bestValidation = Evaluate(best, split.Validation);
-            double test = Evaluate(best, split.Test);
-            long peak = _options.MeasureMemory ? PeakMemory.PeakBytes() : 0;
-            return new GnnLayerResult(layers, test, bestValidation, step, bestStep, clock.Elapsed.TotalSeconds, peak, baseline);
-        }
-        finally
-        {
-            foreach (var s in sessions) s.Dispose();
-            foreach (var i in inferences) i.Dispose();
-        }
+            return new TimeStepModel(LayerInputs, State, Evaluate);
+        }, progress, cancellation);
     }
 }

@@ -156,20 +156,10 @@ public sealed partial class GnnNodeTrainer(GnnTrainerOptions? options = null, Se
         IProgress<GnnProgress>? progress = null, CancellationToken cancellation = default)
     {
         int layers = layerDirectories.Count, n = graph.NodeCount, c = graph.ClassCount;
+        long rows = n + c;
         var edges = VirtualClassNodes.AugmentedEdges(graph, split);
-        var labels = TrainingLabels(graph, split);
-        long baseline = 0;
-        if (_options.MeasureMemory)
+        return TrainTimeSteps(split, layerDirectories, TrainingLabels(graph, split), inferences =>
         {
-            PeakMemory.Reset();
-            baseline = PeakMemory.CurrentBytes();
-        }
-        var clock = Stopwatch.StartNew();
-        var sessions = layerDirectories.Select(d => SessionCheckpoints.Open(d, config: config)).ToList();
-        var inferences = layerDirectories.Select(d => new GnnInference(d, config)).ToList();
-        try
-        {
-            long rows = n + c;
             Dictionary<string, (Array Data, long[] Shape)> LayerInputs(int j, float[]?[] states)
             {
                 var x = states[j];
@@ -186,17 +176,10 @@ public sealed partial class GnnNodeTrainer(GnnTrainerOptions? options = null, Se
                 }
                 return inputs;
             }
-            float[] Hidden(int j, float[]?[] states, IEnumerable<NamedTensor> p) =>
+            float[] State(int j, float[]?[] states, IReadOnlyList<NamedTensor> p) =>
                 L2NormalizeRows(inferences[j].Run(LayerInputs(j, states), p, GnnTensorNames.Hidden)[0], (int)rows);
-            float[]?[] BottomUp(IReadOnlyList<IReadOnlyList<NamedTensor>> p)
+            double Evaluate(float[]?[] states, IReadOnlyList<IReadOnlyList<NamedTensor>> p, IReadOnlyList<int> nodes)
             {
-                var states = new float[]?[layers + 1];
-                for (int j = 0; j < layers; j++) states[j + 1] = Hidden(j, states, p[j]);
-                return states;
-            }
-            double Evaluate(IReadOnlyList<IReadOnlyList<NamedTensor>> p, IReadOnlyList<int> nodes)
-            {
-                var states = BottomUp(p);
                 var summed = new float[n * c];
                 for (int j = 0; j < layers; j++)
                 {
@@ -205,44 +188,8 @@ public sealed partial class GnnNodeTrainer(GnnTrainerOptions? options = null, Se
                 }
                 return Accuracy(summed, graph, nodes);
             }
-
-            var current = BottomUp(sessions.Select(s => (IReadOnlyList<NamedTensor>)s.Parameters()).ToList());
-            List<IReadOnlyList<NamedTensor>>? best = null;
-            double bestValidation = double.NaN;
-            int bestStep = -1, stale = 0, step = 0;
-            for (; step < _options.Epochs; step++)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                var next = (float[]?[])current.Clone();
-                float loss = 0;
-                for (int j = 0; j < layers; j++)
-                {
-                    var inputs = LayerInputs(j, current);
-                    next[j + 1] = Hidden(j, current, sessions[j].Parameters()); // this step's output, before the update
-                    loss += sessions[j].TrainStep(Batch(inputs.With(GnnTensorNames.Labels, labels), sessions[j].Manifest.Inputs.Select(i => i.Name)));
-                    sessions[j].OptimizerStep(_options.LearningRate);
-                }
-                current = next;
-                if (_options.Patience >= 0 && (step + 1) % _options.ValidateEvery == 0)
-                {
-                    var parameters = sessions.Select(s => (IReadOnlyList<NamedTensor>)s.Parameters()).ToList();
-                    double validation = Evaluate(parameters, split.Validation);
-                    if (best is null || validation > bestValidation) (best, bestValidation, bestStep, stale) = (parameters, validation, step, 0);
-                    else if (++stale >= _options.Patience) { step++; break; }
-                }
-                progress?.Report(new GnnProgress(split.Index, 0, 1, step + 1, _options.Epochs, loss, bestValidation));
-            }
-            best ??= sessions.Select(s => (IReadOnlyList<NamedTensor>)s.Parameters()).ToList();
-            if (double.IsNaN(bestValidation)) bestValidation = Evaluate(best, split.Validation);
-            double test = Evaluate(best, split.Test);
-            long peak = _options.MeasureMemory ? PeakMemory.PeakBytes() : 0;
-            return new GnnLayerResult(layers, test, bestValidation, step, bestStep, clock.Elapsed.TotalSeconds, peak, baseline);
-        }
-        finally
-        {
-            foreach (var s in sessions) s.Dispose();
-            foreach (var i in inferences) i.Dispose();
-        }
+            return new TimeStepModel(LayerInputs, State, Evaluate);
+        }, progress, cancellation);
     }
 
     /// <summary>Each row divided by its L2 norm + 1e-8 (the reference's LayerNormalization), for states.</summary>

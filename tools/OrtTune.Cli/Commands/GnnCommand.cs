@@ -78,6 +78,8 @@ internal static class GnnCommand
             if (layerCount < 1) throw new OrtTuneException($"--layers must be at least 1, not {layerCount}.");
             if (parse.GetValue(task) is not ("node" or "link")) throw new OrtTuneException($"Unknown --task '{parse.GetValue(task)}': use node or link.");
             bool link = parse.GetValue(task) == "link";
+            if (parse.GetValue(splits) < 2) throw new OrtTuneException($"--splits must be at least 2 (k-fold splits), not {parse.GetValue(splits)}.");
+            if (parse.GetValue(runs) is < 1) throw new OrtTuneException($"--runs must be at least 1, not {parse.GetValue(runs)}.");
             if (parse.GetValue(testSteps) < 1) throw new OrtTuneException($"--test-time-steps must be at least 1, not {parse.GetValue(testSteps)}.");
             if (link && m is not (GnnMethod.Backprop or GnnMethod.SingleForward))
                 throw new OrtTuneException("--task link supports --method bp and sf (ForwardGNN-CE: per-layer dot-product cross-entropy).");
