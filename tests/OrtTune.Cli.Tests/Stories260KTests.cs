@@ -64,10 +64,11 @@ public sealed class Stories260KTests
         {
             var (ids, data) = ReferenceSequence(shared, dir);
             var artifacts = Path.Combine(dir, "artifacts");
-            var (code, _, error) = CliRunner.Run("prepare", Path.Combine(shared, "stories260K.onnx"), "--out", artifacts, "--batch", "1",
+            var (code, output, error) = CliRunner.Run("prepare", Path.Combine(shared, "stories260K.onnx"), "--out", artifacts, "--batch", "1",
                 "--seq", ids.Length.ToString(), "--loss", "causal-lm", "--freeze", "fc,fs", "--lr", "1e-2",
                 "--trainable", "lora:r=8,alpha=16,targets=*wq*|*wv*|*w1*|*w2*|*w3*", "--quantize-frozen");
             Assert.AreEqual(0, code, error);
+            StringAssert.Contains(output, "frozen weights: 25 tensors held in int8");
             var manifest = OrtTune.Artifacts.Manifest.ArtifactManifest.Load(artifacts);
             Assert.AreEqual("int8", manifest.Methods["quantize"]["frozen"]);
             var int8 = manifest.SharedWeights!.Tensors.Where(t => t.ElemType == "int8").ToList();

@@ -160,6 +160,11 @@ internal static class PrepareCommand
                 if (text is not null && vocabulary is { } rows && text.VocabularySize > rows)
                     console.MarkupLine($"[yellow]note:[/] the {text.Settings.Kind} tokenizer has {text.VocabularySize} tokens but the model's embedding {rows} rows; data with ids ≥ {rows} will be refused.");
             }
+            if (manifest.Methods.ContainsKey(FrozenWeightQuantization.MethodName) && manifest.SharedWeights is { } shared)
+            {
+                var int8 = shared.Tensors.Where(t => t.ElemType == "int8").ToList();
+                console.MarkupLine($"frozen weights: {int8.Count} tensors held in int8, {int8.Sum(t => t.Length) / 1048576.0:F1} MiB instead of {4 * int8.Sum(t => t.Length) / 1048576.0:F1} MiB");
+            }
             long count = manifest.Trainable.Sum(t => t.Shape.Aggregate(1L, (a, b) => a * b));
             console.MarkupLine($"wrote {Markup.Escape(dir)}: {manifest.Trainable.Count} trainable tensors ({count:N0} values), " +
                                $"{manifest.Frozen.Count} frozen; inputs {Markup.Escape(string.Join(", ", manifest.Inputs.Select(i => $"{i.Name}[{string.Join(",", i.Shape)}]")))}");
