@@ -10,8 +10,9 @@ namespace OrtTune.Graphs.Training;
 /// with that file in <see cref="Onnx.SaveOptions.SharedDataFiles"/> writes references instead of copies. The
 /// portable runner reads the file once and gives both sessions the same buffers.
 /// Only tensors read as weights are shared: by MatMul or Gemm as the second operand, by Gather as the table, by
-/// DequantizeLinear, or through a Transpose (a tied embedding's LM head). ONNX Runtime's graph optimizers rewrite other constants in place, e.g. the transpose optimizer
-/// re-lays a RoPE table that an element-wise op broadcasts, and a buffer the runner owns cannot follow that rewrite.
+/// DequantizeLinear, or through a Transpose (a tied embedding's LM head). ONNX Runtime's graph optimizers rewrite
+/// other constants in place, e.g. the transpose optimizer re-lays a RoPE table that an element-wise op broadcasts,
+/// and a buffer the runner owns cannot follow that rewrite.
 /// </summary>
 public static class SharedWeights
 {
