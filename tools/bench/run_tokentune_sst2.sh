@@ -26,17 +26,18 @@ build=${BUILD:-tools/OrtTune.Cli/bin/Release/net10.0}
 dotnet build -c Release tools/OrtTune.Cli -nologo -v q -o "$build" >/dev/null
 cli="dotnet $build/orttune.dll"
 [ -f "$out/runs.tsv" ] || printf 'setting\tsteps\tseed\taccuracy\n' > "$out/runs.tsv"
+extra=${PREPARE_ARGS:-}
+read -ra extra_args <<< "$extra"   # split on spaces only: globs such as targets=*wq* reach prepare as written
+tag=$(printf '%s' "$extra" | tr -c 'A-Za-z0-9' '_')
 
 for setting in ${SETTINGS:-full k=16 p=0.5 p=0.3}; do
   for seed in ${SEEDS:-0 1 2}; do
-    extra=${PREPARE_ARGS:-}
-    tag=$(printf '%s' "$extra" | tr -c 'A-Za-z0-9' '_')
     run="$out/${setting//=/}${tag:+-$tag}-$steps-s$seed"
     rm -rf "$run"
     select=""
     [ "$setting" = full ] || select="--token-select $setting"
     $cli prepare "$model/stories260K.onnx" --out "$run/artifacts" --batch 16 --seq 48 --loss classification --head "${HEAD:-2:mean}" \
-      --freeze fc,fs --lr "${LR:-1e-3}" --tokenizer "llama2c:$model/tok512.bin" --labels negative,positive $select $extra > "$run.prepare.log"
+      --freeze fc,fs --lr "${LR:-1e-3}" --tokenizer "llama2c:$model/tok512.bin" --labels negative,positive $select "${extra_args[@]}" > "$run.prepare.log"
     $cli train "$run/artifacts" --train-file "$data/train.tsv" --eval-file "$data/test.tsv" --text-column sentence --labels 0,1 \
       --steps "$steps" --eval-every 200 --schedule linear --warmup 40 --metric accuracy --seed "$seed" --metrics-dir "$run" > "$run.train.log"
     # The checkpoint of the last step, not the best one: the same budget for every setting.
